@@ -1,0 +1,351 @@
+// Package client is a Go client for the Flashback platform API. It knows HTTP
+// and JSON and nothing of Terraform: callers pass a context, typed requests,
+// and get typed responses or typed errors back.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// DefaultBaseURL is the Flashback API the provider talks to unless told otherwise.
+const DefaultBaseURL = "https://backend.flashback.tech"
+
+// Defaults of the retry budget. With them a request that keeps failing gives up
+// after 5 attempts and at most about 1+2+4+8 = 15 seconds of waiting, plus the
+// time the attempts themselves take.
+const (
+	DefaultMaxRetries   = 4
+	DefaultRetryWaitMin = 1 * time.Second
+	DefaultRetryWaitMax = 30 * time.Second
+	DefaultTimeout      = 60 * time.Second
+)
+
+// maxBodyBytes bounds how much of a response is read: far above any real list,
+// low enough that a misbehaving server cannot exhaust memory.
+const maxBodyBytes = 64 << 20
+
+// Config configures a Client. BaseURL and Token are required.
+type Config struct {
+	BaseURL   string
+	Token     string
+	UserAgent string
+
+	// MaxRetries is how many times a failed request is repeated. Zero means no
+	// retries; a negative value selects DefaultMaxRetries.
+	MaxRetries   int
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// Timeout bounds each attempt, not the whole call with its retries.
+	Timeout time.Duration
+
+	// Logger receives the retry machinery's messages. Nil discards them.
+	Logger retryablehttp.LeveledLogger
+}
+
+// Client talks to one Flashback API with one access token. It is safe for
+// concurrent use.
+type Client struct {
+	baseURL   *url.URL
+	token     string
+	userAgent string
+	http      *retryablehttp.Client
+	// clockOffset is the server's clock minus ours, in nanoseconds, from the
+	// Date header of the latest response.
+	clockOffset atomic.Int64
+
+	AIAPIKeys AIAPIKeys
+}
+
+// New validates cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	base, err := ParseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("an access token is required")
+	}
+	if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = DefaultMaxRetries
+	}
+	if cfg.RetryWaitMin <= 0 {
+		cfg.RetryWaitMin = DefaultRetryWaitMin
+	}
+	if cfg.RetryWaitMax < cfg.RetryWaitMin {
+		cfg.RetryWaitMax = max(DefaultRetryWaitMax, cfg.RetryWaitMin)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "terraform-provider-flashback"
+	}
+
+	httpClient := cleanhttp.DefaultPooledClient()
+	httpClient.Timeout = cfg.Timeout
+	// Terraform refreshes and applies up to 10 resources at once by default;
+	// keeping that many connections alive avoids a TLS handshake per request.
+	httpClient.Transport.(*http.Transport).MaxIdleConnsPerHost = 32
+
+	rc := &retryablehttp.Client{
+		HTTPClient:   httpClient,
+		RetryMax:     cfg.MaxRetries,
+		RetryWaitMin: cfg.RetryWaitMin,
+		RetryWaitMax: cfg.RetryWaitMax,
+		CheckRetry:   checkRetry,
+		Backoff:      backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	if cfg.Logger != nil {
+		rc.Logger = cfg.Logger
+	}
+
+	c := &Client{baseURL: base, token: cfg.Token, userAgent: cfg.UserAgent, http: rc}
+	c.AIAPIKeys = &aiAPIKeys{c: c}
+	return c, nil
+}
+
+// ParseBaseURL checks that raw is an absolute http or https URL.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q must not have a query or fragment", raw)
+	}
+	return u, nil
+}
+
+type createKey struct{}
+
+// checkRetry decides whether a failed attempt is repeated. Reads, updates and
+// deletes are idempotent and are retried on throttling, gateway errors and
+// broken connections. A create is repeated only where the server certainly did
+// not act: it throttled us (429), said it is unavailable and when to come back
+// (503 with Retry-After), or the connection was never made.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	creating := ctx.Value(createKey{}) != nil
+	if err != nil {
+		if neverSent(err) {
+			return true, nil
+		}
+		if creating {
+			return false, nil
+		}
+		// The default policy knows which transport errors are permanent
+		// (bad scheme, too many redirects, untrusted certificate).
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		return true, nil
+	case http.StatusServiceUnavailable:
+		return !creating || resp.Header.Get("Retry-After") != "", nil
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		return !creating, nil
+	}
+	return false, nil
+}
+
+// neverSent reports whether err happened before any byte of the request
+// reached the server: the connection could not be opened.
+func neverSent(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
+}
+
+// backoff waits what the server asked for with Retry-After, else an
+// exponentially growing, fully jittered time, never more than max.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if wait, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(wait, maxWait)
+		}
+	}
+	ceiling := maxWait
+	// Compared by shifting max down, so a large attempt or minimum cannot
+	// overflow minWait<<attempt into a negative wait.
+	if attempt < 63 && minWait <= maxWait>>attempt {
+		ceiling = minWait << attempt
+	}
+	if ceiling <= minWait {
+		return ceiling
+	}
+	// Full jitter above the minimum spreads out clients that failed together.
+	return minWait + rand.N(ceiling-minWait+1)
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		// A delay beyond what a Duration holds would overflow to a negative
+		// wait and an immediate retry.
+		if int64(secs) > math.MaxInt64/int64(time.Second) {
+			return time.Duration(math.MaxInt64), true
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(at.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// ServerNow estimates the server's current time from the Date headers it
+// sent, to within about a second (Date has whole seconds).
+func (c *Client) ServerNow() time.Time {
+	return time.Now().Add(time.Duration(c.clockOffset.Load()))
+}
+
+// envelope is the part every Flashback response body shares.
+type envelope struct {
+	Success *bool  `json:"success"`
+	Message string `json:"message"`
+}
+
+// do sends one API call with retries and decodes a 2xx body into out. The
+// path segments must already be escaped.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) (int, error) {
+	u := c.baseURL.JoinPath()
+	u.RawPath = strings.TrimSuffix(c.baseURL.EscapedPath(), "/") + path
+	u.Path, _ = url.PathUnescape(u.RawPath)
+
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return 0, fmt.Errorf("%s %s: encoding request: %w", method, path, err)
+		}
+	}
+	var reqBody any
+	if body != nil {
+		reqBody = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, u.String(), reqBody)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		}
+		return 0, fmt.Errorf("%s %s: %w", method, path, scrubURL(err))
+	}
+	defer resp.Body.Close()
+	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		c.clockOffset.Store(int64(date.Sub(time.Now())))
+	}
+
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	if err != nil {
+		return resp.StatusCode, fmt.Errorf("%s %s: reading %d response: %w", method, path, resp.StatusCode, err)
+	}
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, Message: c.redact(errorMessage(resp, data))}
+	}
+
+	var env envelope
+	if err := json.Unmarshal(data, &env); err != nil {
+		return resp.StatusCode, &ResponseError{StatusCode: resp.StatusCode, Method: method, Path: path, Reason: describeJSONError(data, err)}
+	}
+	if env.Success != nil && !*env.Success {
+		msg := env.Message
+		if msg == "" {
+			msg = `the server answered "success": false without a message`
+		}
+		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, Message: c.redact(msg)}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp.StatusCode, &ResponseError{StatusCode: resp.StatusCode, Method: method, Path: path, Reason: describeJSONError(data, err)}
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// redact removes the access token from a server's message: a server that
+// echoes a rejected token must not put it into errors and logs.
+func (c *Client) redact(msg string) string {
+	return strings.ReplaceAll(msg, c.token, "[redacted]")
+}
+
+// errorMessage extracts the server's message from an error body, or describes
+// a body that is not the API's JSON (a proxy's HTML page, an empty body).
+func errorMessage(resp *http.Response, data []byte) string {
+	var env envelope
+	if err := json.Unmarshal(data, &env); err == nil && env.Message != "" {
+		return env.Message
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return "empty response body"
+	}
+	ct := resp.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "unknown content type"
+	}
+	return fmt.Sprintf("unexpected non-JSON response body (%s, %d bytes)", ct, len(data))
+}
+
+func describeJSONError(data []byte, err error) string {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return "empty body"
+	}
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return "body is not valid JSON"
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("field %q has JSON type %s, expected %s", typeErr.Field, typeErr.Value, typeErr.Type)
+	default:
+		return "body is not the expected JSON object"
+	}
+}
+
+// scrubURL drops the URL from a transport error: the path is already in the
+// message, and the host adds noise without adding meaning.
+func scrubURL(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
+	}
+	return err
+}

@@ -1,0 +1,80 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// APIError is an unsuccessful answer from the Flashback API: a non-2xx status,
+// or a 2xx whose body says "success": false. It never carries the access token
+// or a response body that could hold a secret.
+type APIError struct {
+	StatusCode int
+	// Message is the server's own explanation, or a short description of the
+	// body when the server did not send its usual JSON error.
+	Message string
+	Method  string
+	// Path is the request path without the base URL or query.
+	Path string
+}
+
+func (e *APIError) Error() string {
+	status := fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message == "" {
+		return fmt.Sprintf("%s %s: %s", e.Method, e.Path, status)
+	}
+	return fmt.Sprintf("%s %s: %s: %s", e.Method, e.Path, status, e.Message)
+}
+
+// ResponseError is a 2xx answer whose body cannot be used: not JSON, of the
+// wrong shape, or missing a field the contract promises. The body itself is
+// never included, because a create response carries the key's secret.
+type ResponseError struct {
+	StatusCode int
+	Method     string
+	Path       string
+	Reason     string
+}
+
+func (e *ResponseError) Error() string {
+	return fmt.Sprintf("%s %s: unusable %d response: %s", e.Method, e.Path, e.StatusCode, e.Reason)
+}
+
+// OutcomeUnknownError wraps the failure of a request that the server may
+// nevertheless have carried out: the connection broke after the request was
+// sent, the call timed out, or a proxy answered 500, 502 or 504. For a create
+// this means a key may exist whose secret was never received.
+type OutcomeUnknownError struct {
+	Err error
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	return fmt.Sprintf("outcome unknown: %s", e.Err)
+}
+
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+func statusOf(err error) int {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode
+	}
+	return 0
+}
+
+// IsNotFound reports whether err is a 404 from the API.
+func IsNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
+
+// IsUnauthorized reports whether err is a 401: a missing, expired or wrong token.
+func IsUnauthorized(err error) bool { return statusOf(err) == http.StatusUnauthorized }
+
+// IsForbidden reports whether err is a 403: the token has no access to the repo.
+func IsForbidden(err error) bool { return statusOf(err) == http.StatusForbidden }
+
+// IsOutcomeUnknown reports whether the request behind err may have been
+// carried out by the server despite the error.
+func IsOutcomeUnknown(err error) bool {
+	var u *OutcomeUnknownError
+	return errors.As(err, &u)
+}

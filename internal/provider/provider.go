@@ -1,0 +1,224 @@
+// Package provider is the Terraform provider for the Flashback platform. It
+// knows Terraform and nothing of HTTP: every API call goes through
+// internal/client.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
+)
+
+const (
+	envBaseURL     = "FLASHBACK_BASE_URL"
+	envAccessToken = "FLASHBACK_ACCESS_TOKEN"
+
+	defaultListCacheTTL = 30 * time.Second
+)
+
+var _ provider.Provider = &flashbackProvider{}
+
+// tuning holds the knobs that are not provider attributes: the waits between
+// retries and re-checks. Tests shorten them so that faults are survived in
+// milliseconds instead of seconds.
+type tuning struct {
+	retryWaitMin, retryWaitMax time.Duration
+	// readRecheckWait is the first wait before a Read looks again for a key
+	// created moments ago; readRecheckTries bounds how often it looks.
+	readRecheckWait  time.Duration
+	readRecheckTries int
+}
+
+var defaultTuning = tuning{
+	retryWaitMin:     client.DefaultRetryWaitMin,
+	retryWaitMax:     client.DefaultRetryWaitMax,
+	readRecheckWait:  time.Second,
+	readRecheckTries: 5,
+}
+
+type flashbackProvider struct {
+	version string
+	tuning  tuning
+}
+
+// New returns the provider factory that main.go serves.
+func New(version string) func() provider.Provider {
+	return newWithTuning(version, defaultTuning)
+}
+
+func newWithTuning(version string, t tuning) func() provider.Provider {
+	return func() provider.Provider {
+		return &flashbackProvider{version: version, tuning: t}
+	}
+}
+
+type providerModel struct {
+	BaseURL      types.String `tfsdk:"base_url"`
+	AccessToken  types.String `tfsdk:"access_token"`
+	MaxRetries   types.Int64  `tfsdk:"max_retries"`
+	ListCacheTTL types.String `tfsdk:"list_cache_ttl"`
+}
+
+// providerData is what Configure hands to every resource and data source.
+type providerData struct {
+	client *client.Client
+	lists  *client.ListCache
+	token  string
+	tuning tuning
+
+	// createLocks serialises creates of keys that look alike (same repo, name
+	// and AI type), so that recovering from a create whose response was lost
+	// can tell its own orphan from a sibling's key.
+	createLocks sync.Map
+	// created holds the ids of every key this process created: never an
+	// orphan to clean up.
+	created sync.Map
+}
+
+func (p *flashbackProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "flashback"
+	resp.Version = p.version
+}
+
+func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The Flashback provider manages resources on the [Flashback](https://flashback.tech) platform, " +
+			"such as the AI API keys of a repository.",
+		Attributes: map[string]schema.Attribute{
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "The Flashback API's base URL, an absolute `http` or `https` URL. " +
+					"Defaults to the `" + envBaseURL + "` environment variable, then to `" + client.DefaultBaseURL + "`.",
+				Optional: true,
+			},
+			"access_token": schema.StringAttribute{
+				MarkdownDescription: "The access token sent as `Authorization: Bearer` on every request. " +
+					"Defaults to the `" + envAccessToken + "` environment variable; one of the two is required.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: "How many times a request is repeated after throttling (429), a gateway error " +
+					"(502, 503, 504) or a dropped connection, with exponential backoff (1s doubling to at most 30s, " +
+					"jittered, or what `Retry-After` asks). A create is only repeated where the server certainly did " +
+					"not act. Defaults to `4`, so a request that keeps failing gives up after at most about 15 seconds " +
+					"of waiting; `0` disables retries.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 20)},
+			},
+			"list_cache_ttl": schema.StringAttribute{
+				MarkdownDescription: "How long a list of a repository's keys answers further reads, as a Go duration " +
+					"such as `30s` (the default) or `0s`. Flashback has no call that reads a single key, so this lets " +
+					"a refresh of many keys cost one list per repository. Writes by the provider always invalidate it.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{}},
+			},
+		},
+	}
+}
+
+func (p *flashbackProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// A value that is unknown until apply (taken from another resource) cannot
+	// be checked now. Leave the provider unconfigured: creates still plan, and
+	// anything that needs the API says why it cannot run yet.
+	if cfg.BaseURL.IsUnknown() || cfg.AccessToken.IsUnknown() || cfg.MaxRetries.IsUnknown() || cfg.ListCacheTTL.IsUnknown() {
+		tflog.Debug(ctx, "provider configuration has values unknown until apply; not configuring the API client yet")
+		return
+	}
+
+	baseURL := stringOr(cfg.BaseURL, os.Getenv(envBaseURL), client.DefaultBaseURL)
+	token := stringOr(cfg.AccessToken, os.Getenv(envAccessToken), "")
+	ctx = maskToken(ctx, token)
+
+	if _, err := client.ParseBaseURL(baseURL); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Flashback base URL",
+			fmt.Sprintf("base_url (or %s) %s. Set it to the Flashback API's address, for example %s.", envBaseURL, err, client.DefaultBaseURL))
+	}
+	if token == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Missing Flashback access token",
+			"The provider needs an access token to call the Flashback API. Set access_token in the provider block, "+
+				"or the "+envAccessToken+" environment variable.")
+	}
+	maxRetries := int64(client.DefaultMaxRetries)
+	if !cfg.MaxRetries.IsNull() {
+		maxRetries = cfg.MaxRetries.ValueInt64()
+	}
+	ttl := defaultListCacheTTL
+	if !cfg.ListCacheTTL.IsNull() {
+		ttl, _ = time.ParseDuration(cfg.ListCacheTTL.ValueString())
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	c, err := client.New(client.Config{
+		BaseURL:      baseURL,
+		Token:        token,
+		UserAgent:    userAgent(p.version, req.TerraformVersion),
+		MaxRetries:   int(maxRetries),
+		RetryWaitMin: p.tuning.retryWaitMin,
+		RetryWaitMax: p.tuning.retryWaitMax,
+		Logger:       leveledLogger{ctx: ctx},
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot configure the Flashback provider", err.Error())
+		return
+	}
+	data := &providerData{
+		client: c,
+		lists:  client.NewListCache(c.AIAPIKeys, ttl),
+		token:  token,
+		tuning: p.tuning,
+	}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		newRepoAIAPIKeyResource,
+	}
+}
+
+func (p *flashbackProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return nil
+}
+
+func stringOr(v types.String, fallbacks ...string) string {
+	if !v.IsNull() {
+		return v.ValueString()
+	}
+	for _, f := range fallbacks {
+		if f != "" {
+			return f
+		}
+	}
+	return ""
+}
+
+func userAgent(providerVersion, terraformVersion string) string {
+	ua := "terraform-provider-flashback/" + providerVersion
+	if terraformVersion != "" {
+		ua += " Terraform/" + terraformVersion
+	}
+	return ua
+}
