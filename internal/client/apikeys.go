@@ -129,6 +129,11 @@ func createMayHaveActed(ctx context.Context, status int, err error) bool {
 		switch apiErr.StatusCode {
 		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
 			return true
+		case http.StatusServiceUnavailable:
+			// A 503 that said when to come back was retried and is the
+			// server's own refusal; without Retry-After it may come from a
+			// proxy that gave up waiting for a server that did act.
+			return !apiErr.RetryAfter
 		}
 		return false
 	}

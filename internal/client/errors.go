@@ -17,6 +17,8 @@ type APIError struct {
 	Method  string
 	// Path is the request path without the base URL or query.
 	Path string
+	// RetryAfter is whether the response said when to try again.
+	RetryAfter bool
 }
 
 func (e *APIError) Error() string {
