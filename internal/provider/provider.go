@@ -77,8 +77,9 @@ type providerModel struct {
 type providerData struct {
 	client *client.Client
 	lists  *client.ListCache
-	token  string
-	tuning tuning
+	token      string
+	maxRetries int
+	tuning     tuning
 
 	// createLocks serialises creates of keys that look alike (same repo, name
 	// and AI type), so that recovering from a create whose response was lost
@@ -186,8 +187,9 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 	data := &providerData{
 		client: c,
 		lists:  client.NewListCache(c.AIAPIKeys, ttl),
-		token:  token,
-		tuning: p.tuning,
+		token:      token,
+		maxRetries: int(maxRetries),
+		tuning:     p.tuning,
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

@@ -184,7 +184,9 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 	lock.Lock()
 	defer lock.Unlock()
 
-	const attempts = 3
+	// Each round that ends with an unknown outcome cleans up after itself, so
+	// trying again is safe; the provider's retry budget bounds how often.
+	attempts := r.data.maxRetries + 1
 	for attempt := 1; ; attempt++ {
 		started := r.data.client.ServerNow()
 		created, err := r.data.client.AIAPIKeys.Create(ctx, repoID, client.CreateAIAPIKeyRequest{Name: name, AIType: aiType})
@@ -201,7 +203,7 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 			diags.Append(apiErrorDiag("create", keyRef{repoID: repoID, name: name}, err))
 			return nil, diags
 		}
-		if attempt == attempts {
+		if attempt >= attempts {
 			diags.AddError("Cannot create AI API key",
 				fmt.Sprintf("Creating AI API key %q in repo %s failed %d times with an unknown outcome; the last error: %s. "+
 					"Any key the attempts left behind was deleted. Run terraform apply again when the Flashback API is healthy.",
