@@ -75,8 +75,8 @@ type providerModel struct {
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
-	client *client.Client
-	lists  *client.ListCache
+	client     *client.Client
+	lists      *client.ListCache
 	token      string
 	maxRetries int
 	tuning     tuning
@@ -185,8 +185,8 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 	data := &providerData{
-		client: c,
-		lists:  client.NewListCache(c.AIAPIKeys, ttl),
+		client:     c,
+		lists:      client.NewListCache(c.AIAPIKeys, ttl),
 		token:      token,
 		maxRetries: int(maxRetries),
 		tuning:     p.tuning,
