@@ -1,0 +1,490 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
+)
+
+const (
+	// The quickstart's source, flashbacknetwork/flashback, means the first
+	// address to Terraform and the second to OpenTofu: override both, so that
+	// either CLI finds the provider just built.
+	providerAddress = "registry.terraform.io/flashbacknetwork/flashback"
+	tofuAddress     = "registry.opentofu.org/flashbacknetwork/flashback"
+	exampleDir      = "examples/quickstart"
+	// The resource address the quickstart declares its keys under.
+	resourceAddress = "flashback_repo_ai_apikey.demo"
+
+	// renamedLabel is the quickstart key that the second apply renames.
+	renamedLabel = "chat"
+	renamedName  = "quickstart-chat-renamed"
+	renameFile   = "rename.tfvars.json"
+)
+
+// options are what one run of the demo needs: main fills them from its flags,
+// the test with a temporary directory.
+type options struct {
+	terraform string
+	// dir holds everything the demo writes; it persists between runs.
+	dir    string
+	repoID string
+	// root is the module root, with main.go and examples/; "" finds it with
+	// `go env GOMOD`, so that the demo runs from anywhere in the module.
+	root string
+	// token is the access token the emulator accepts; "" picks a random one.
+	// It is handed to Terraform through the environment and never printed.
+	token string
+	out   io.Writer
+}
+
+// paths are where the demo keeps its files, all absolute.
+type paths struct {
+	root, dir, bin, cliConfig, dataFile, work string
+}
+
+// demoKey is one key of the quickstart's "keys" output: no secret.
+type demoKey struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	AIType    string `json:"ai_type"`
+	Key       string `json:"key"`
+	CreatedAt string `json:"created_at"`
+}
+
+type demo struct {
+	opts  options
+	paths paths
+	// env is the environment Terraform runs with: the CLI configuration with
+	// dev_overrides and the emulator's address and token.
+	env []string
+}
+
+func run(ctx context.Context, o options) error {
+	d, err := newDemo(ctx, o)
+	if err != nil {
+		return err
+	}
+	if err := d.buildProvider(ctx); err != nil {
+		return err
+	}
+	if err := d.writeCLIConfig(); err != nil {
+		return err
+	}
+	baseURL, stopEmulator, err := d.startEmulator()
+	if err != nil {
+		return err
+	}
+	defer stopEmulator()
+	d.env = d.terraformEnv(baseURL)
+	if err := d.prepareWorkDir(); err != nil {
+		return err
+	}
+
+	before, err := d.applyBaseNames(ctx)
+	if err != nil {
+		return err
+	}
+	if err := d.renameOneKey(ctx, before); err != nil {
+		return err
+	}
+	d.printWhereThingsLive()
+	return nil
+}
+
+// applyBaseNames applies the quickstart as it is, whatever that takes: a
+// first run creates the keys, a later one renames back the key that the run
+// before renamed. It returns the keys as they then are.
+func (d *demo) applyBaseNames(ctx context.Context) (map[string]demoKey, error) {
+	d.header("Step 1/2: apply " + exampleDir + " with its base names (the first run creates 3 keys; a later run renames the " + renamedLabel + " key back)")
+	if _, err := d.apply(ctx); err != nil {
+		return nil, err
+	}
+	keys, err := d.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.printKeys(keys)
+	return keys, nil
+}
+
+// renameOneKey renames one key and fails unless Terraform updated exactly that
+// key in place.
+func (d *demo) renameOneKey(ctx context.Context, before map[string]demoKey) error {
+	d.header(fmt.Sprintf("Step 2/2: rename the %s key to %q: one in-place update, same key, same secret", renamedLabel, renamedName))
+	out, err := d.apply(ctx, "-var-file="+filepath.Join(d.paths.work, renameFile))
+	if err != nil {
+		return err
+	}
+	if err := checkOneInPlaceChange(out); err != nil {
+		return err
+	}
+	after, err := d.keys(ctx)
+	if err != nil {
+		return err
+	}
+	if err := checkRenamed(before, after); err != nil {
+		return err
+	}
+	d.printKeys(after)
+	d.say("Verified: the plan was exactly %q and key %s kept its id.", wantPlan, after[renamedLabel].ID)
+	return nil
+}
+
+func newDemo(ctx context.Context, o options) (*demo, error) {
+	if o.out == nil {
+		o.out = io.Discard
+	}
+	o.out = &lockedWriter{w: o.out}
+	if o.repoID == "" {
+		return nil, errors.New("no repo id: pass -repo with any non-empty id")
+	}
+	tf, err := exec.LookPath(o.terraform)
+	if err != nil {
+		return nil, fmt.Errorf("find the Terraform CLI %q: %w; pass -terraform with its path, or run `make demo`, which builds one", o.terraform, err)
+	}
+	o.terraform = tf
+	if o.token == "" {
+		if o.token, err = randomToken(); err != nil {
+			return nil, err
+		}
+	}
+	if o.root == "" {
+		if o.root, err = moduleRoot(ctx); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := filepath.Abs(o.dir)
+	if err != nil {
+		return nil, fmt.Errorf("resolve the demo directory %q: %w", o.dir, err)
+	}
+	return &demo{
+		opts: o,
+		paths: paths{
+			root:      o.root,
+			dir:       dir,
+			bin:       filepath.Join(dir, "bin"),
+			cliConfig: filepath.Join(dir, "cli.tfrc"),
+			dataFile:  filepath.Join(dir, "emulator.json"),
+			work:      filepath.Join(dir, "work"),
+		},
+	}, nil
+}
+
+// lockedWriter lets Terraform's stdout and stderr, copied by two goroutines,
+// share one writer: a bytes.Buffer written by both would lose output.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate the emulator's access token: %w", err)
+	}
+	return "demo_" + hex.EncodeToString(b), nil
+}
+
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("find the module root with `go env GOMOD`: %w; run the demo from inside the repository", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside a Go module: run the demo from inside the repository")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+func (d *demo) buildProvider(ctx context.Context) error {
+	d.header("Building the provider into " + d.paths.bin)
+	name := "terraform-provider-flashback"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	if err := os.MkdirAll(d.paths.bin, 0o755); err != nil {
+		return fmt.Errorf("create the demo directory: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(d.paths.bin, name), ".")
+	cmd.Dir = d.paths.root
+	cmd.Stdout, cmd.Stderr = d.opts.out, d.opts.out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("build the provider in %s: %w; fix the build errors above and run the demo again", d.paths.root, err)
+	}
+	return nil
+}
+
+// writeCLIConfig points Terraform at the provider just built, so that nothing
+// is ever looked up in a registry.
+func (d *demo) writeCLIConfig() error {
+	cfg := fmt.Sprintf(`# Written by internal/cmd/demo: Terraform uses the provider built into %[1]s.
+provider_installation {
+  dev_overrides {
+    %[2]q = %[1]q
+    %[3]q = %[1]q
+  }
+  direct {}
+}
+`, filepath.ToSlash(d.paths.bin), providerAddress, tofuAddress)
+	if err := os.WriteFile(d.paths.cliConfig, []byte(cfg), 0o644); err != nil {
+		return fmt.Errorf("write the Terraform CLI configuration: %w", err)
+	}
+	return nil
+}
+
+// startEmulator serves the emulator on a free loopback port. Its keys persist
+// in the data file, so a later run finds the keys the state refers to.
+func (d *demo) startEmulator() (baseURL string, stop func(), err error) {
+	emu, err := emulator.New(emulator.Options{
+		Token:    d.opts.token,
+		Repos:    []string{d.opts.repoID},
+		DataFile: d.paths.dataFile,
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("start the Flashback emulator: %w; delete %s (and %s) to start afresh", err, d.paths.dataFile, d.paths.work)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on a loopback port for the Flashback emulator: %w", err)
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	stop = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+	baseURL = "http://" + ln.Addr().String()
+	d.say("Flashback emulator serving repo %s at %s; its keys are kept in %s", d.opts.repoID, baseURL, d.paths.dataFile)
+	return baseURL, stop, nil
+}
+
+func (d *demo) terraformEnv(baseURL string) []string {
+	// exec uses the last value of a repeated variable, so these win over the
+	// caller's environment.
+	return append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+d.paths.cliConfig,
+		"CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1",
+		"FLASHBACK_BASE_URL="+baseURL,
+		"FLASHBACK_ACCESS_TOKEN="+d.opts.token,
+	)
+}
+
+// prepareWorkDir copies the quickstart's .tf files into the working directory,
+// next to the state, replacing the copies of an earlier run so that edits to
+// the example take effect.
+func (d *demo) prepareWorkDir() error {
+	if err := os.MkdirAll(d.paths.work, 0o755); err != nil {
+		return fmt.Errorf("create the working directory: %w", err)
+	}
+	stale, err := filepath.Glob(filepath.Join(d.paths.work, "*.tf"))
+	if err != nil {
+		return err
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("remove the previous copy of the example: %w", err)
+		}
+	}
+	sources, err := filepath.Glob(filepath.Join(d.paths.root, exampleDir, "*.tf"))
+	if err != nil {
+		return err
+	}
+	if len(sources) == 0 {
+		return fmt.Errorf("no .tf files in %s: the demo applies that example", filepath.Join(d.paths.root, exampleDir))
+	}
+	for _, src := range sources {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return fmt.Errorf("read the example: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(d.paths.work, filepath.Base(src)), data, 0o644); err != nil {
+			return fmt.Errorf("copy the example: %w", err)
+		}
+	}
+	// terraform.tfvars.json is loaded by every command, so that the hints
+	// printed at the end work without -var flags.
+	if err := writeJSON(filepath.Join(d.paths.work, "terraform.tfvars.json"), map[string]any{"repo_id": d.opts.repoID}); err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(d.paths.work, renameFile), map[string]any{"renames": map[string]string{renamedLabel: renamedName}})
+}
+
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// apply runs terraform apply, streaming its output to the user, and returns
+// that output for checking.
+func (d *demo) apply(ctx context.Context, extraArgs ...string) (string, error) {
+	args := append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, extraArgs...)
+	var captured bytes.Buffer
+	if err := d.terraformCmd(ctx, io.MultiWriter(d.opts.out, &captured), args...); err != nil {
+		return "", err
+	}
+	return captured.String(), nil
+}
+
+// keys reads the quickstart's "keys" output, which holds no secret: the demo
+// never even reads one.
+func (d *demo) keys(ctx context.Context) (map[string]demoKey, error) {
+	var out bytes.Buffer
+	if err := d.terraformCmd(ctx, &out, "output", "-json", "keys"); err != nil {
+		return nil, err
+	}
+	var keys map[string]demoKey
+	if err := json.Unmarshal(out.Bytes(), &keys); err != nil {
+		return nil, fmt.Errorf("parse `terraform output -json keys`: %w", err)
+	}
+	return keys, nil
+}
+
+// terraformCmd runs one Terraform command in the working directory. Terraform
+// is not killed when ctx ends: a Ctrl-C reaches it from the terminal and it
+// stops gracefully, while killing it could leave its state half written.
+func (d *demo) terraformCmd(ctx context.Context, out io.Writer, args ...string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("demo interrupted before `terraform %s`: %w", args[0], err)
+	}
+	cmd := exec.Command(d.opts.terraform, append([]string{"-chdir=" + d.paths.work}, args...)...)
+	cmd.Env = d.env
+	cmd.Stdout = out
+	// Errors go to the user, never into the output parsed as JSON.
+	cmd.Stderr = d.opts.out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("`terraform %s` failed: %w; see its output above", strings.Join(args, " "), err)
+	}
+	return nil
+}
+
+// wantPlan is the only plan a rename may have: an update in place, never a
+// replacement, which would create a new key with a new secret.
+const wantPlan = "Plan: 0 to add, 1 to change, 0 to destroy."
+
+var planLine = regexp.MustCompile(`(?m)^Plan: .*$|^No changes\..*$`)
+
+func checkOneInPlaceChange(output string) error {
+	plans := planLine.FindAllString(output, -1)
+	if len(plans) != 1 || strings.TrimSpace(plans[0]) != wantPlan {
+		return fmt.Errorf("renaming a key must plan exactly %q, but Terraform planned %q: the rename is not in place", wantPlan, plans)
+	}
+	if !strings.Contains(output, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.") {
+		return errors.New("the rename was planned as one in-place update, but Terraform did not report applying exactly that")
+	}
+	return nil
+}
+
+// checkRenamed proves that the rename changed one key's name and nothing else.
+func checkRenamed(before, after map[string]demoKey) error {
+	if len(before) != len(after) {
+		return fmt.Errorf("the rename changed the number of keys from %d to %d", len(before), len(after))
+	}
+	for label, b := range before {
+		a, ok := after[label]
+		if !ok {
+			return fmt.Errorf("key %q disappeared in the rename", label)
+		}
+		want := b
+		if label == renamedLabel {
+			want.Name = renamedName
+		}
+		if a != want {
+			return fmt.Errorf("after the rename key %q is %+v, want %+v", label, a, want)
+		}
+	}
+	if _, ok := before[renamedLabel]; !ok {
+		return fmt.Errorf("the quickstart has no key labelled %q to rename", renamedLabel)
+	}
+	return nil
+}
+
+func (d *demo) printKeys(keys map[string]demoKey) {
+	labels := make([]string, 0, len(keys))
+	for label := range keys {
+		labels = append(labels, label)
+	}
+	slices.Sort(labels)
+	fmt.Fprintln(d.opts.out)
+	tw := tabwriter.NewWriter(d.opts.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ADDRESS\tID\tNAME\tAI_TYPE\tKEY")
+	for _, label := range labels {
+		k := keys[label]
+		fmt.Fprintf(tw, "%s[%q]\t%s\t%s\t%s\t%s\n", resourceAddress, label, k.ID, k.Name, k.AIType, k.Key)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(d.opts.out, "(secrets are in the state: terraform output -json secrets)")
+}
+
+func (d *demo) printWhereThingsLive() {
+	dir, tf := d.opts.dir, d.opts.terraform
+	work := filepath.Join(dir, "work")
+	d.header("Done. Everything lives in " + dir + "/ (git-ignored)")
+	d.say(`  %-30s the Terraform state (it holds the secrets: keep real state private)
+  %-30s the emulator's keys, secrets included (mode 0600)
+  %-30s the provider binary, used through dev_overrides in %s
+
+Look around (the Terraform CLI configuration points at the provider built above):
+  export TF_CLI_CONFIG_FILE=%s
+  %s -chdir=%s state list
+  %s -chdir=%s state show '%s["%s"]'
+  %s -chdir=%s output keys
+  %s -chdir=%s output -json secrets    # prints the secrets
+
+Plan against the emulator again (it stopped with the demo; any token works with the saved keys):
+  in a new terminal:  FLASHBACK_ACCESS_TOKEN=dev-token go run ./internal/cmd/flashback-emulator -repo %s -data %s
+  in the shell above: export FLASHBACK_ACCESS_TOKEN=dev-token FLASHBACK_BASE_URL=http://127.0.0.1:8080
+                      %s -chdir=%s plan -var-file=%s    # No changes
+
+Run the demo again: it applies the base names, then renames again. Clean up with: make clean`,
+		filepath.Join(work, "terraform.tfstate"), filepath.Join(dir, "emulator.json"), filepath.Join(dir, "bin")+"/", filepath.Join(dir, "cli.tfrc"),
+		d.paths.cliConfig,
+		tf, work,
+		tf, work, resourceAddress, renamedLabel,
+		tf, work,
+		tf, work,
+		d.opts.repoID, filepath.Join(dir, "emulator.json"),
+		tf, work, renameFile)
+}
+
+func (d *demo) header(title string) {
+	fmt.Fprintf(d.opts.out, "\n==> %s\n\n", title)
+}
+
+func (d *demo) say(format string, args ...any) {
+	fmt.Fprintf(d.opts.out, format+"\n", args...)
+}

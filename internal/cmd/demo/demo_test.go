@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
+)
+
+const testRepo = "demo-test-repo"
+
+// TestDemo_endToEnd runs the demo twice in one directory, as `make demo` run
+// twice does, through the real Terraform CLI.
+func TestDemo_endToEnd(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("runs the Terraform CLI: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH (make test does)")
+	}
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		t.Fatal("TF_ACC is set but TF_ACC_TERRAFORM_PATH is not: point it at a Terraform CLI")
+	}
+	dir := t.TempDir()
+	token := "fbt_demo_test_token"
+	o := options{terraform: tf, dir: dir, repoID: testRepo, token: token}
+
+	first := runDemo(t, o)
+	assertPlans(t, first, []string{"Plan: 3 to add, 0 to change, 0 to destroy.", wantPlan})
+	keys := storedKeys(t, dir)
+	assertKeys(t, keys)
+	assertNoSecrets(t, first, token, keys)
+
+	second := runDemo(t, o)
+	// Step 1 renames the key back, step 2 renames it again: no key is
+	// created or deleted by a second run.
+	assertPlans(t, second, []string{wantPlan, wantPlan})
+	again := storedKeys(t, dir)
+	assertKeys(t, again)
+	assertNoSecrets(t, second, token, again)
+	if ids(keys) != ids(again) {
+		t.Errorf("the second run changed the keys: ids %s, then %s", ids(keys), ids(again))
+	}
+}
+
+func runDemo(t *testing.T, o options) string {
+	t.Helper()
+	var out bytes.Buffer
+	o.out = &out
+	if err := run(t.Context(), o); err != nil {
+		t.Fatalf("demo failed: %v\noutput:\n%s", err, out.String())
+	}
+	return out.String()
+}
+
+func assertPlans(t *testing.T, output string, want []string) {
+	t.Helper()
+	got := planLine.FindAllString(output, -1)
+	if !slices.Equal(got, want) {
+		t.Errorf("plans = %q, want %q", got, want)
+	}
+}
+
+// storedKey is the part of the emulator's data file that shows whether a key
+// was ever deleted, which the emulator's API does not show.
+type storedKey struct {
+	ID        string  `json:"id"`
+	DeletedAt *string `json:"deletedAt"`
+}
+
+// storedKeys returns the repo's live keys from the emulator's data file, and
+// fails if any key was ever deleted: a rename that replaced the key would have.
+func storedKeys(t *testing.T, dir string) []emulator.Key {
+	t.Helper()
+	path := filepath.Join(dir, "emulator.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct{ Keys []storedKey }
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	for _, k := range file.Keys {
+		if k.DeletedAt != nil {
+			t.Errorf("key %s was deleted: the demo must never replace a key", k.ID)
+		}
+	}
+	emu, err := emulator.New(emulator.Options{DataFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return emu.LiveKeys(testRepo)
+}
+
+func assertKeys(t *testing.T, keys []emulator.Key) {
+	t.Helper()
+	var got []string
+	for _, k := range keys {
+		got = append(got, k.Name+"/"+k.AIType)
+	}
+	slices.Sort(got)
+	want := []string{"quickstart-assistant/ANTHROPIC", "quickstart-chat-renamed/OPENAI", "quickstart-vision/GOOGLE"}
+	if !slices.Equal(got, want) {
+		t.Errorf("emulator keys (name/ai_type) = %q, want %q", got, want)
+	}
+}
+
+func assertNoSecrets(t *testing.T, output, token string, keys []emulator.Key) {
+	t.Helper()
+	if strings.Contains(output, token) {
+		t.Error("the demo printed the access token")
+	}
+	for _, k := range keys {
+		if k.Secret == "" {
+			t.Fatalf("key %s has no secret in the emulator: nothing to check the output against", k.ID)
+		}
+		if strings.Contains(output, k.Secret) {
+			t.Errorf("the demo printed the secret of key %s", k.ID)
+		}
+	}
+}
+
+func ids(keys []emulator.Key) string {
+	var s []string
+	for _, k := range keys {
+		s = append(s, k.ID)
+	}
+	slices.Sort(s)
+	return strings.Join(s, ",")
+}
+
+func TestCheckOneInPlaceChange(t *testing.T) {
+	const applied = "\nApply complete! Resources: 0 added, 1 changed, 0 destroyed.\n"
+	tests := map[string]struct {
+		output  string
+		wantErr bool
+	}{
+		"one update":    {"Plan: 0 to add, 1 to change, 0 to destroy.\n" + applied, false},
+		"replacement":   {"Plan: 1 to add, 0 to change, 1 to destroy.\n\nApply complete! Resources: 1 added, 0 changed, 1 destroyed.\n", true},
+		"no changes":    {"No changes. Your infrastructure matches the configuration.\n", true},
+		"two updates":   {"Plan: 0 to add, 2 to change, 0 to destroy.\n\nApply complete! Resources: 0 added, 2 changed, 0 destroyed.\n", true},
+		"no plan":       {applied, true},
+		"not applied":   {"Plan: 0 to add, 1 to change, 0 to destroy.\n", true},
+		"import plan":   {"Plan: 1 to import, 0 to add, 1 to change, 0 to destroy.\n" + applied, true},
+		"plan repeated": {"Plan: 0 to add, 1 to change, 0 to destroy.\nPlan: 0 to add, 1 to change, 0 to destroy.\n" + applied, true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := checkOneInPlaceChange(tc.output)
+			if (err != nil) != tc.wantErr {
+				t.Errorf("checkOneInPlaceChange() error = %v, want error: %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestCheckRenamed(t *testing.T) {
+	before := map[string]demoKey{
+		renamedLabel: {ID: "1", Name: "quickstart-chat", AIType: "OPENAI", Key: "FB_AI_1"},
+		"vision":     {ID: "2", Name: "quickstart-vision", AIType: "GOOGLE", Key: "FB_AI_2"},
+	}
+	renamed := func(edit func(map[string]demoKey)) map[string]demoKey {
+		after := map[string]demoKey{}
+		for label, k := range before {
+			after[label] = k
+		}
+		chat := after[renamedLabel]
+		chat.Name = renamedName
+		after[renamedLabel] = chat
+		edit(after)
+		return after
+	}
+	if err := checkRenamed(before, renamed(func(map[string]demoKey) {})); err != nil {
+		t.Errorf("a plain rename: %v", err)
+	}
+	broken := map[string]func(map[string]demoKey){
+		"new id": func(m map[string]demoKey) { k := m[renamedLabel]; k.ID = "3"; m[renamedLabel] = k },
+		"not renamed": func(m map[string]demoKey) {
+			k := m[renamedLabel]
+			k.Name = before[renamedLabel].Name
+			m[renamedLabel] = k
+		},
+		"other key changed": func(m map[string]demoKey) { k := m["vision"]; k.Name = "x"; m["vision"] = k },
+		"key lost":          func(m map[string]demoKey) { delete(m, "vision") },
+	}
+	for name, edit := range broken {
+		if err := checkRenamed(before, renamed(edit)); err == nil {
+			t.Errorf("%s: checkRenamed() accepted it", name)
+		}
+	}
+}
