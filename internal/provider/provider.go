@@ -202,7 +202,10 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 }
 
 func (p *flashbackProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		newRepoAIAPIKeyDataSource,
+		newRepoAIAPIKeysDataSource,
+	}
 }
 
 func stringOr(v types.String, fallbacks ...string) string {
