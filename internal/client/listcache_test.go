@@ -174,6 +174,27 @@ func waitForWaiters(t *testing.T, lc *ListCache, repoID string, n int) {
 	}
 }
 
+// listFromCache lists repoID through a gated fake and fails if that starts a
+// request instead of answering from the cache.
+func listFromCache(t *testing.T, f *fakeLister, lc *ListCache, repoID string) []AIAPIKey {
+	t.Helper()
+	ch := listAsync(context.Background(), lc, repoID)
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			t.Fatalf("List of %s: %v", repoID, r.err)
+		}
+		return r.keys
+	case call := <-f.started:
+		close(call.release)
+		<-ch
+		t.Fatalf("List of %s started request %d instead of answering from the cache", repoID, call.n)
+	case <-time.After(5 * time.Second):
+		t.Fatal("List did not return")
+	}
+	return nil
+}
+
 func TestListCache_concurrentListsShareOneRequest(t *testing.T) {
 	const callers = 50
 	f := newFakeLister(true)
@@ -343,12 +364,40 @@ func TestListCache_invalidateDuringListDoesNotLetItsStaleResultIn(t *testing.T) 
 	if r := await(t, before); r.err != nil || r.keys[0].ID != "before-write" {
 		t.Fatalf("list before the write = %+v", r)
 	}
-	keys, err := lc.List(ctx, "r1")
-	if err != nil || keys[0].ID != "after-write" {
-		t.Errorf("cached list = %+v, %v; want the one started after the write", keys, err)
+	if keys := listFromCache(t, f, lc, "r1"); keys[0].ID != "after-write" {
+		t.Errorf("cached list = %+v, want the one started after the write", keys)
 	}
 	if n := f.count(); n != 2 {
 		t.Errorf("%d requests, want 2", n)
+	}
+}
+
+func TestListCache_staleListFailingDoesNotEvictFreshResult(t *testing.T) {
+	f := newFakeLister(true)
+	f.setResult(func(repoID string, n int) ([]AIAPIKey, error) {
+		if n == 1 {
+			return nil, errors.New("stale list failed")
+		}
+		return []AIAPIKey{{ID: "fresh"}}, nil
+	})
+	lc, _ := newCacheWithClock(f, time.Hour)
+	ctx := context.Background()
+
+	before := listAsync(ctx, lc, "r1")
+	stale := f.next(t)
+	lc.Invalidate("r1")
+	after := listAsync(ctx, lc, "r1")
+	fresh := f.next(t)
+	close(fresh.release)
+	if r := await(t, after); r.err != nil || r.keys[0].ID != "fresh" {
+		t.Fatalf("list after the write = %+v", r)
+	}
+	close(stale.release)
+	if r := await(t, before); r.err == nil {
+		t.Fatalf("stale list = %+v, want its error", r)
+	}
+	if keys := listFromCache(t, f, lc, "r1"); keys[0].ID != "fresh" {
+		t.Errorf("List = %+v, want the fresh cached result", keys)
 	}
 }
 
@@ -415,8 +464,8 @@ func TestListCache_cancelledWaiterLeavesOthersTheResult(t *testing.T) {
 		t.Errorf("%d requests, want 1", n)
 	}
 	// The result was cached for later callers.
-	if _, err := lc.List(context.Background(), "r1"); err != nil || f.count() != 1 {
-		t.Errorf("List after = %v with %d requests, want the cached result", err, f.count())
+	if keys := listFromCache(t, f, lc, "r1"); keys[0].ID != "r1-key" {
+		t.Errorf("List after = %+v", keys)
 	}
 }
 
