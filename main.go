@@ -10,6 +10,8 @@ import (
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/provider"
 )
 
+//go:generate bash tools/docs.sh
+
 // version is set at release time by goreleaser with -X main.version.
 var version = "dev"
 
