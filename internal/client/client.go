@@ -98,11 +98,11 @@ func New(cfg Config) (*Client, error) {
 		cfg.UserAgent = "terraform-provider-flashback"
 	}
 
-	httpClient := cleanhttp.DefaultPooledClient()
-	httpClient.Timeout = cfg.Timeout
+	transport := cleanhttp.DefaultPooledTransport()
 	// Terraform refreshes and applies up to 10 resources at once by default;
 	// keeping that many connections alive avoids a TLS handshake per request.
-	httpClient.Transport.(*http.Transport).MaxIdleConnsPerHost = 32
+	transport.MaxIdleConnsPerHost = 32
+	httpClient := &http.Client{Transport: transport, Timeout: cfg.Timeout}
 
 	rc := &retryablehttp.Client{
 		HTTPClient:   httpClient,
@@ -269,7 +269,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) (int,
 	}
 	defer resp.Body.Close()
 	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		c.clockOffset.Store(int64(date.Sub(time.Now())))
+		c.clockOffset.Store(int64(time.Until(date)))
 	}
 
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
@@ -278,7 +278,8 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) (int,
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, Message: c.redact(errorMessage(resp, data))}
+		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, Message: c.redact(errorMessage(resp, data)),
+			RetryAfter: resp.Header.Get("Retry-After") != ""}
 	}
 
 	var env envelope

@@ -1,0 +1,455 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
+)
+
+// The environment that turns the bench binary into a provider wrapper (see
+// wrapProvider): where the real provider binaries are, and where peak memory
+// is recorded.
+const (
+	envWrapDir = "FLASHBACK_BENCH_PROVIDER_DIR"
+	envRSSFile = "FLASHBACK_BENCH_RSS_FILE"
+)
+
+// maybeWrap runs the binary as a provider wrapper when Terraform started it
+// as one, and reports whether it did.
+func maybeWrap() (exitCode int, wrapped bool) {
+	dir, rss := os.Getenv(envWrapDir), os.Getenv(envRSSFile)
+	if dir == "" || rss == "" || !strings.HasPrefix(filepath.Base(os.Args[0]), "terraform-provider-") {
+		return 0, false
+	}
+	return wrapProvider(dir, rss), true
+}
+
+// kind is one of the providers measured: ours, and the two floors.
+type kind string
+
+const (
+	kindFlashback kind = "flashback"
+	kindNoop      kind = "noop"
+	kindData      kind = "terraform_data"
+)
+
+var kinds = []kind{kindFlashback, kindNoop, kindData}
+
+type phase string
+
+const (
+	phaseCreate  phase = "apply (create)"
+	phasePlan    phase = "plan (refresh)"
+	phaseRename  phase = "apply (rename)"
+	phaseDestroy phase = "destroy"
+)
+
+var phases = []phase{phaseCreate, phasePlan, phaseRename, phaseDestroy}
+
+type options struct {
+	terraform   string
+	ns          []int
+	latency     time.Duration
+	runs        int
+	repos       int
+	parallelism int
+	// root is the module root; "" finds it with `go env GOMOD`.
+	root string
+	// log receives progress; the report is returned, not logged.
+	log io.Writer
+}
+
+// sample is what one phase cost in one run.
+type sample struct {
+	wall time.Duration
+	// requests by method, response bytes and new connections, at the emulator.
+	get, post, put, del int
+	respBytes           int64
+	conns               int
+	// peakRSS is the largest peak resident memory of the provider processes
+	// the phase started, in bytes; 0 where there is none or it is unmeasured.
+	peakRSS int64
+}
+
+// result is one (N, phase) row: the median of each measure over the runs.
+type result struct {
+	n     int
+	phase phase
+	by    map[kind]sample
+}
+
+type report struct {
+	opts    options
+	results []result
+	machine string
+}
+
+// run builds the providers, then measures every phase for every N and kind.
+func run(ctx context.Context, opts options) (*report, error) {
+	if opts.root == "" {
+		root, err := moduleRoot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts.root = root
+	}
+	work, err := os.MkdirTemp("", "flashback-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+
+	b := &bench{opts: opts, work: work}
+	if err := b.setup(ctx); err != nil {
+		return nil, err
+	}
+	rep := &report{opts: opts, machine: machineInfo(ctx, opts.terraform)}
+	for _, n := range opts.ns {
+		rows, err := b.measureN(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		rep.results = append(rep.results, rows...)
+	}
+	return rep, nil
+}
+
+type bench struct {
+	opts options
+	work string
+	// bin holds what Terraform starts (wrappers, or the providers themselves
+	// where memory is not measured); real holds the providers.
+	bin, real string
+	cliConfig string
+	rssFile   string
+	token     string
+}
+
+func (b *bench) logf(format string, args ...any) {
+	if b.opts.log != nil {
+		fmt.Fprintf(b.opts.log, format+"\n", args...)
+	}
+}
+
+func (b *bench) setup(ctx context.Context) error {
+	b.bin = filepath.Join(b.work, "bin")
+	b.real = filepath.Join(b.work, "real")
+	b.rssFile = filepath.Join(b.work, "rss")
+	b.cliConfig = filepath.Join(b.work, "cli.tfrc")
+	for _, d := range []string{b.bin, b.real} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	tok := make([]byte, 16)
+	if _, err := rand.Read(tok); err != nil {
+		return err
+	}
+	b.token = "bench_" + hex.EncodeToString(tok)
+
+	providers := map[string]string{
+		"terraform-provider-flashback": ".",
+		"terraform-provider-noop":      "./internal/bench/testdata/noop",
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	for name, pkg := range providers {
+		b.logf("building %s", name)
+		dest := filepath.Join(b.real, name)
+		if !measuresMemory {
+			dest = filepath.Join(b.bin, name)
+		}
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", dest, pkg)
+		cmd.Dir = b.opts.root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("building %s from %s: %w\n%s", name, pkg, err, out)
+		}
+		if measuresMemory {
+			if err := os.Symlink(self, filepath.Join(b.bin, name)); err != nil {
+				return err
+			}
+		}
+	}
+	cfg := fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "flashbacknetwork/flashback" = %[1]q
+    "bench/noop"                 = %[1]q
+  }
+  direct {}
+}
+`, b.bin)
+	return os.WriteFile(b.cliConfig, []byte(cfg), 0o644)
+}
+
+func (b *bench) repoIDs() []string {
+	ids := make([]string, b.opts.repos)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("bench-repo-%d", i+1)
+	}
+	return ids
+}
+
+// config is a root module with n resources of k, spread over the repos, whose
+// names end in var.suffix.
+func (b *bench) config(k kind) string {
+	repos := make([]string, b.opts.repos)
+	for i, r := range b.repoIDs() {
+		repos[i] = strconv.Quote(r)
+	}
+	head := `variable "n" {
+  type = number
+}
+
+variable "suffix" {
+  type    = string
+  default = ""
+}
+
+locals {
+  repos = [` + strings.Join(repos, ", ") + `]
+}
+`
+	switch k {
+	case kindFlashback:
+		return head + `
+terraform {
+  required_providers {
+    flashback = { source = "flashbacknetwork/flashback" }
+  }
+}
+
+resource "flashback_repo_ai_apikey" "k" {
+  count   = var.n
+  repo_id = local.repos[count.index % length(local.repos)]
+  name    = "bench-${count.index}${var.suffix}"
+  ai_type = "OPENAI"
+}
+`
+	case kindNoop:
+		return head + `
+terraform {
+  required_providers {
+    noop = { source = "bench/noop" }
+  }
+}
+
+resource "noop_thing" "k" {
+  count   = var.n
+  repo_id = local.repos[count.index % length(local.repos)]
+  name    = "bench-${count.index}${var.suffix}"
+  ai_type = "OPENAI"
+}
+`
+	default:
+		return head + `
+resource "terraform_data" "k" {
+  count = var.n
+  input = {
+    repo_id = local.repos[count.index % length(local.repos)]
+    name    = "bench-${count.index}${var.suffix}"
+    ai_type = "OPENAI"
+  }
+}
+`
+	}
+}
+
+// measureN runs every kind through every phase opts.runs times. The kinds
+// take turns within each run, so that a change in the machine's load falls
+// on all of them alike.
+func (b *bench) measureN(ctx context.Context, n int) ([]result, error) {
+	emu, err := emulator.New(emulator.Options{Token: b.token, Repos: b.repoIDs(), Latency: b.opts.latency})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: emu, ConnState: emu.ConnState, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	baseURL := "http://" + ln.Addr().String()
+
+	dirs := map[kind]string{}
+	for _, k := range kinds {
+		dir := filepath.Join(b.work, fmt.Sprintf("n%d-%s", n, k))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(b.config(k)), 0o644); err != nil {
+			return nil, err
+		}
+		dirs[k] = dir
+	}
+
+	samples := map[phase]map[kind][]sample{}
+	for _, p := range phases {
+		samples[p] = map[kind][]sample{}
+	}
+	for r := 1; r <= b.opts.runs; r++ {
+		for _, k := range kinds {
+			for _, p := range phases {
+				b.logf("N=%d run %d/%d: %s %s", n, r, b.opts.runs, k, p)
+				s, err := b.measurePhase(ctx, emu, baseURL, dirs[k], k, p, n)
+				if err != nil {
+					return nil, fmt.Errorf("measuring %s %s of %d keys: %w", k, p, n, err)
+				}
+				samples[p][k] = append(samples[p][k], s)
+			}
+		}
+	}
+	var rows []result
+	for _, p := range phases {
+		row := result{n: n, phase: p, by: map[kind]sample{}}
+		for _, k := range kinds {
+			row.by[k] = medianSample(samples[p][k])
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func (b *bench) measurePhase(ctx context.Context, emu *emulator.Server, baseURL, dir string, k kind, p phase, n int) (sample, error) {
+	args := []string{"-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", b.opts.parallelism), fmt.Sprintf("-var=n=%d", n)}
+	switch p {
+	case phaseCreate:
+		args = append([]string{"apply", "-auto-approve"}, args...)
+	case phasePlan:
+		// Exit code 2 would mean the refresh found drift: a broken benchmark.
+		args = append([]string{"plan", "-detailed-exitcode"}, args...)
+	case phaseRename:
+		args = append([]string{"apply", "-auto-approve", "-var=suffix=-renamed"}, args...)
+	case phaseDestroy:
+		args = append([]string{"destroy", "-auto-approve", "-var=suffix=-renamed"}, args...)
+	}
+	if err := os.Remove(b.rssFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return sample{}, err
+	}
+	emu.ResetCounters()
+
+	cmd := exec.CommandContext(ctx, b.opts.terraform, append([]string{"-chdir=" + dir}, args...)...)
+	// exec uses the last value of a repeated variable, so these win over the
+	// caller's environment.
+	cmd.Env = append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+b.cliConfig,
+		"CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1",
+		"TF_INPUT=0",
+		"FLASHBACK_BASE_URL="+baseURL,
+		"FLASHBACK_ACCESS_TOKEN="+b.token,
+		envWrapDir+"="+b.real,
+		envRSSFile+"="+b.rssFile,
+	)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return sample{}, fmt.Errorf("terraform %s: %w\n%s", args[0], err, tail(out.String(), 40))
+	}
+
+	s := sample{
+		wall:      wall,
+		get:       emu.Requests(http.MethodGet, ""),
+		post:      emu.Requests(http.MethodPost, ""),
+		put:       emu.Requests(http.MethodPut, ""),
+		del:       emu.Requests(http.MethodDelete, ""),
+		respBytes: emu.ResponseBytes(),
+		conns:     emu.Connections(),
+	}
+	if k != kindData {
+		rss, err := peakRSS(b.rssFile, "terraform-provider-"+string(k))
+		if err != nil {
+			return sample{}, err
+		}
+		s.peakRSS = rss
+	}
+	return s, nil
+}
+
+// peakRSS is the largest peak memory, in bytes, that the wrappers recorded for
+// the named provider.
+func peakRSS(file, name string) (int64, error) {
+	f, err := os.Open(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var peak int64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 2 || fields[0] != name {
+			continue
+		}
+		kib, err := strconv.ParseInt(fields[1], 10, 64)
+		if err == nil {
+			peak = max(peak, kib*1024)
+		}
+	}
+	return peak, sc.Err()
+}
+
+func medianSample(ss []sample) sample {
+	med := func(get func(sample) int64) int64 {
+		vs := make([]int64, len(ss))
+		for i, s := range ss {
+			vs[i] = get(s)
+		}
+		slices.Sort(vs)
+		return vs[len(vs)/2]
+	}
+	return sample{
+		wall:      time.Duration(med(func(s sample) int64 { return int64(s.wall) })),
+		get:       int(med(func(s sample) int64 { return int64(s.get) })),
+		post:      int(med(func(s sample) int64 { return int64(s.post) })),
+		put:       int(med(func(s sample) int64 { return int64(s.put) })),
+		del:       int(med(func(s sample) int64 { return int64(s.del) })),
+		respBytes: med(func(s sample) int64 { return s.respBytes }),
+		conns:     int(med(func(s sample) int64 { return int64(s.conns) })),
+		peakRSS:   med(func(s sample) int64 { return s.peakRSS }),
+	}
+}
+
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("find the module root with `go env GOMOD`: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside a Go module: run the benchmark from inside the repository")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+func tail(s string, lines int) string {
+	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
+}

@@ -1,0 +1,80 @@
+// Command bench measures the provider against its floor: for N keys spread
+// over a few repos of the in-process emulator (with a per-request latency), it
+// times terraform apply (create), plan (refresh), apply (rename) and destroy,
+// counts the requests and bytes the emulator serves and records the provider
+// process's peak memory. The floor is the same N resources of a provider that
+// does nothing (testdata/noop) and N terraform_data resources, measured in the
+// same run. Run it with `make bench`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	if code, wrapped := maybeWrap(); wrapped {
+		os.Exit(code)
+	}
+
+	opts := options{log: os.Stderr}
+	var ns, out string
+	flag.StringVar(&opts.terraform, "terraform", "terraform", "the Terraform CLI to run")
+	flag.StringVar(&ns, "n", "10,100,500", "comma-separated numbers of keys to measure")
+	flag.DurationVar(&opts.latency, "latency", 20*time.Millisecond, "the emulator's latency per request")
+	flag.IntVar(&opts.runs, "runs", 3, "runs per measurement; the median is reported")
+	flag.IntVar(&opts.repos, "repos", 3, "repos the keys are spread over")
+	flag.IntVar(&opts.parallelism, "parallelism", 10, "terraform -parallelism (10 is Terraform's default)")
+	flag.StringVar(&out, "out", "", "also write the markdown report to this file")
+	flag.Parse()
+
+	if err := opts.parseNs(ns); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if opts.runs < 1 || opts.repos < 1 || opts.parallelism < 1 {
+		fmt.Fprintln(os.Stderr, "bench: -runs, -repos and -parallelism must be at least 1")
+		os.Exit(2)
+	}
+	tf, err := exec.LookPath(opts.terraform)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: no Terraform CLI at %q: %v; pass -terraform\n", opts.terraform, err)
+		os.Exit(2)
+	}
+	opts.terraform = tf
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := run(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	md := rep.markdown()
+	fmt.Print(md)
+	if out != "" {
+		if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func (o *options) parseNs(list string) error {
+	o.ns = nil
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-n %q: each entry must be a positive number", list)
+		}
+		o.ns = append(o.ns, n)
+	}
+	return nil
+}

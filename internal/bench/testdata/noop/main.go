@@ -1,0 +1,111 @@
+// Command terraform-provider-noop is the benchmark's floor: a provider with
+// the shape of flashback_repo_ai_apikey whose resource does no work, so that
+// what it costs is Terraform's and the plugin protocol's share alone.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+func main() {
+	err := providerserver.Serve(context.Background(), func() provider.Provider { return noopProvider{} }, providerserver.ServeOpts{
+		Address:         "registry.terraform.io/bench/noop",
+		ProtocolVersion: 6,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+type noopProvider struct{}
+
+func (noopProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "noop"
+}
+
+func (noopProvider) Schema(context.Context, provider.SchemaRequest, *provider.SchemaResponse) {}
+
+func (noopProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {
+}
+
+func (noopProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{func() resource.Resource { return thing{} }}
+}
+
+func (noopProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }
+
+// thing mirrors flashback_repo_ai_apikey's attributes, so that Terraform
+// handles values of the same size and the same plan modifiers.
+type thing struct{}
+
+type thingModel struct {
+	ID        types.String `tfsdk:"id"`
+	RepoID    types.String `tfsdk:"repo_id"`
+	Name      types.String `tfsdk:"name"`
+	AIType    types.String `tfsdk:"ai_type"`
+	Keepers   types.Map    `tfsdk:"keepers"`
+	Key       types.String `tfsdk:"key"`
+	Secret    types.String `tfsdk:"secret"`
+	CreatedAt types.String `tfsdk:"created_at"`
+}
+
+func (thing) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_thing"
+}
+
+func (thing) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	stable := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		Attributes: map[string]schema.Attribute{
+			"id":         schema.StringAttribute{Computed: true, PlanModifiers: stable},
+			"repo_id":    schema.StringAttribute{Required: true, PlanModifiers: replace},
+			"name":       schema.StringAttribute{Required: true},
+			"ai_type":    schema.StringAttribute{Required: true, PlanModifiers: replace},
+			"keepers":    schema.MapAttribute{ElementType: types.StringType, Optional: true},
+			"key":        schema.StringAttribute{Computed: true, PlanModifiers: stable},
+			"secret":     schema.StringAttribute{Computed: true, Sensitive: true, PlanModifiers: stable},
+			"created_at": schema.StringAttribute{Computed: true, PlanModifiers: stable},
+		},
+	}
+}
+
+func (thing) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m thingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.ID = types.StringValue(randomHex(16))
+	m.Key = types.StringValue("FB_AI_" + randomHex(12))
+	m.Secret = types.StringValue(randomHex(36))
+	m.CreatedAt = types.StringValue(time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}
+
+func (thing) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+func (thing) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.State.Raw = req.Plan.Raw
+}
+
+func (thing) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

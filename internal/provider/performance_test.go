@@ -1,0 +1,285 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
+)
+
+// terraformParallelism is how many resource operations Terraform runs at once
+// by default (-parallelism).
+const terraformParallelism = 10
+
+// perfKeys is enough keys that a list per key, a connection per request or a
+// list per create shows up clearly in the counts.
+const perfKeys = 60
+
+// perfLatency makes Terraform's parallelism real: with an instant emulator few
+// requests would ever overlap.
+const perfLatency = 20 * time.Millisecond
+
+// newPerformanceEnv is an emulator environment whose every request takes
+// latency, with three repos.
+func newPerformanceEnv(t *testing.T, latency time.Duration) *testEnv {
+	t.Helper()
+	repos := []string{"repo-1", "repo-2", "repo-3"}
+	token := "fbt_" + randomHex(t, 16)
+	emu, err := emulator.New(emulator.Options{Token: token, Repos: repos, Latency: latency})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(emu)
+	srv.Config.ConnState = emu.ConnState
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &testEnv{emu: emu, baseURL: srv.URL, token: token, repos: repos}
+}
+
+// configureCounter counts the provider configurations Terraform asks for.
+// Each gets its own API client, hence its own connections and list cache: one
+// terraform command configures the provider once per graph walk (a plan, an
+// apply, a refresh), so `terraform apply` of a saved plan and `terraform plan`
+// each configure it once.
+type configureCounter struct {
+	*flashbackProvider
+	n *atomic.Int32
+}
+
+func (p configureCounter) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	p.n.Add(1)
+	p.flashbackProvider.Configure(ctx, req, resp)
+}
+
+func perfFactories(n *atomic.Int32) map[string]func() (tfprotov6.ProviderServer, error) {
+	p := &flashbackProvider{version: "test", tuning: testTuning}
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"flashback": providerserver.NewProtocol6WithError(configureCounter{flashbackProvider: p, n: n}),
+	}
+}
+
+// perfKeysConfig declares n keys spread round-robin over repos, named
+// perf-<i><suffix>.
+func perfKeysConfig(repos []string, n int, suffix string) string {
+	quoted := make([]string, len(repos))
+	for i, r := range repos {
+		quoted[i] = fmt.Sprintf("%q", r)
+	}
+	return fmt.Sprintf(`
+locals {
+  repos = [%[1]s]
+}
+
+resource "flashback_repo_ai_apikey" "k" {
+  count   = %[2]d
+  repo_id = local.repos[count.index %% length(local.repos)]
+  name    = "perf-${count.index}%[3]s"
+  ai_type = "OPENAI"
+}
+`, strings.Join(quoted, ", "), n, suffix)
+}
+
+func perfKeyAddr(i int) string { return fmt.Sprintf("flashback_repo_ai_apikey.k.%d", i) }
+
+// checkPerfNames proves that every key in state has the name the config gives it.
+func checkPerfNames(n int, suffix string) resource.TestCheckFunc {
+	checks := make([]resource.TestCheckFunc, n)
+	for i := range n {
+		checks[i] = resource.TestCheckResourceAttr(perfKeyAddr(i), "name", fmt.Sprintf("perf-%d%s", i, suffix))
+	}
+	return resource.ComposeAggregateTestCheckFunc(checks...)
+}
+
+// checkPerfRequests fails unless the emulator saw at most maxLists lists, the
+// given creates and updates, and no deletes since its counters were reset.
+func checkPerfRequests(emu *emulator.Server, maxLists, posts, puts int) error {
+	lists := emu.Requests(http.MethodGet, emulator.OpList)
+	got := [3]int{emu.Requests(http.MethodPost, emulator.OpCreate), emu.Requests(http.MethodPut, emulator.OpUpdate), emu.Requests(http.MethodDelete, emulator.OpDelete)}
+	if lists > maxLists {
+		return fmt.Errorf("%d list requests, want at most %d", lists, maxLists)
+	}
+	if want := [3]int{posts, puts, 0}; got != want {
+		return fmt.Errorf("POST, PUT, DELETE = %v, want %v", got, want)
+	}
+	return nil
+}
+
+// checkKeepAlive fails unless the provider kept its connections alive: each
+// configuration's client needs at most one connection per operation that
+// Terraform runs at once, however many requests it sends.
+func checkKeepAlive(t *testing.T, emu *emulator.Server, configures *atomic.Int32) error {
+	conns, requests, n := emu.Connections(), emu.RequestsTotal(), int(configures.Load())
+	t.Logf("%d connections for %d requests from %d provider configurations", conns, requests, n)
+	if n == 0 {
+		return fmt.Errorf("no provider configuration counted")
+	}
+	if limit := terraformParallelism * n; conns > limit {
+		return fmt.Errorf("%d connections for %d requests from %d provider configurations; keep-alive allows at most %d", conns, requests, n, limit)
+	}
+	if conns*3 > requests {
+		return fmt.Errorf("%d connections for only %d requests: the check cannot tell keep-alive from a connection per request", conns, requests)
+	}
+	return nil
+}
+
+func TestAccPerformance_refreshListsEachRepoOnce(t *testing.T) {
+	env := newPerformanceEnv(t, 0)
+	emu := env.emu
+	var configures atomic.Int32
+	cfg := env.config(perfKeysConfig(env.repos, perfKeys, ""))
+	reset := func() {
+		emu.ResetCounters()
+		configures.Store(0)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: perfFactories(&configures),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				// terraform refresh: one configuration reads all 60 keys.
+				PreConfig:    reset,
+				RefreshState: true,
+				Check: func(*terraform.State) error {
+					if n := configures.Load(); n != 1 {
+						return fmt.Errorf("terraform refresh configured the provider %d times, want 1", n)
+					}
+					return checkPerfRequests(emu, len(env.repos), 0, 0)
+				},
+			},
+			{
+				// A plan-only step runs `terraform plan -refresh=false`, which
+				// reads nothing, and then `terraform plan`, which refreshes.
+				PreConfig: reset,
+				Config:    cfg,
+				PlanOnly:  true,
+			},
+			{
+				PreConfig: func() {
+					if err := checkPerfRequests(emu, len(env.repos), 0, 0); err != nil {
+						t.Errorf("the plan-only step: %v", err)
+					}
+					if n := emu.Requests(http.MethodGet, emulator.OpList); n == 0 {
+						t.Error("the plan-only step listed nothing: its refresh was not measured")
+					}
+				},
+				Config: cfg,
+				Check:  env.checkServerMatchesState(t),
+			},
+		},
+	})
+}
+
+func TestAccPerformance_keepAliveReusesConnections(t *testing.T) {
+	env := newPerformanceEnv(t, perfLatency)
+	emu := env.emu
+	var configures atomic.Int32
+	reset := func() {
+		emu.ResetCounters()
+		configures.Store(0)
+	}
+	check := func(*terraform.State) error { return checkKeepAlive(t, emu, &configures) }
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: perfFactories(&configures),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{
+			{
+				// terraform plan (nothing to read) and terraform apply of 60 creates.
+				PreConfig: reset,
+				Config:    env.config(perfKeysConfig(env.repos, perfKeys, "")),
+				Check:     check,
+			},
+			{
+				// terraform plan (a refresh) and terraform apply of 60 renames.
+				PreConfig: reset,
+				Config:    env.config(perfKeysConfig(env.repos, perfKeys, "-renamed")),
+				Check: resource.ComposeAggregateTestCheckFunc(check, func(*terraform.State) error {
+					return checkPerfRequests(emu, len(env.repos), 0, perfKeys)
+				}),
+			},
+		},
+	})
+}
+
+// Creating N keys reads each one back to learn its created_at; the creates of
+// one repo share those lists instead of sending one each. All keys go to one
+// repo: a list per create would then be 60 lists, shared ones about one per
+// wave of Terraform's parallel creates.
+func TestAccPerformance_createsShareReadBackLists(t *testing.T) {
+	env := newPerformanceEnv(t, perfLatency)
+	emu := env.emu
+	var configures atomic.Int32
+	createdAt := make([]resource.TestCheckFunc, perfKeys)
+	for i := range perfKeys {
+		createdAt[i] = resource.TestMatchResourceAttr(perfKeyAddr(i), "created_at", createdAtPattern)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: perfFactories(&configures),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{{
+			PreConfig: emu.ResetCounters,
+			Config:    env.config(perfKeysConfig(env.repos[:1], perfKeys, "")),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				func(*terraform.State) error {
+					t.Logf("%d creates read back with %d lists", emu.Requests(http.MethodPost, emulator.OpCreate), emu.Requests(http.MethodGet, emulator.OpList))
+					return checkPerfRequests(emu, perfKeys/2, perfKeys, 0)
+				},
+				resource.ComposeAggregateTestCheckFunc(createdAt...),
+				env.checkServerMatchesState(t),
+			),
+		}},
+	})
+}
+
+// A rename by Terraform is what the next refresh reads, and so is a rename
+// outside Terraform between two commands: no list outlives the provider
+// configuration that fetched it, even within list_cache_ttl.
+func TestAccPerformance_refreshSeesRenames(t *testing.T) {
+	env := newPerformanceEnv(t, 0)
+	emu := env.emu
+	const n = 6
+	var configures atomic.Int32
+	renamed := env.config(perfKeysConfig(env.repos, n, "-renamed"))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: perfFactories(&configures),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{
+			{Config: env.config(perfKeysConfig(env.repos, n, ""))},
+			{Config: renamed, Check: checkPerfNames(n, "-renamed")},
+			{RefreshState: true, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState(t))},
+			{
+				PreConfig: func() {
+					for _, k := range emu.LiveKeys("") {
+						if k.Name == "perf-4-renamed" {
+							if err := emu.RenameKey(k.RepoID, k.ID, "renamed-in-the-ui"); err != nil {
+								t.Fatal(err)
+							}
+							return
+						}
+					}
+					t.Fatal("key perf-4-renamed not found on the server")
+				},
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(perfKeyAddr(4), "name", "renamed-in-the-ui"),
+					resource.TestCheckResourceAttr(perfKeyAddr(1), "name", "perf-1-renamed"),
+					env.checkServerMatchesState(t),
+				),
+			},
+			{Config: renamed, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState(t))},
+		},
+	})
+}
