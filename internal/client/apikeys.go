@@ -162,6 +162,16 @@ func (s *aiAPIKeys) List(ctx context.Context, repoID string) ([]AIAPIKey, error)
 				Reason: fmt.Sprintf(`key %d of the list has no "id"`, i)}
 		}
 	}
+	// name and aiType are required at create, so a key without them is a
+	// broken answer; taking it as drift would plan a rename or a replacement.
+	for i, k := range *out.APIKeys {
+		for _, f := range []struct{ name, value string }{{"name", k.Name}, {"aiType", k.AIType}} {
+			if f.value == "" {
+				return nil, &ResponseError{StatusCode: status, Method: http.MethodGet, Path: path,
+					Reason: fmt.Sprintf(`key %d of the list has no %q`, i, f.name)}
+			}
+		}
+	}
 	return *out.APIKeys, nil
 }
 

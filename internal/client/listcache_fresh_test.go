@@ -390,8 +390,10 @@ func (c *clockLister) create(id string) {
 }
 
 // Many writers at once, with the real clock: each gets a list that shows its
-// own write, and they share lists.
-func TestListCache_concurrentWritersSeeTheirWritesAndShareLists(t *testing.T) {
+// own write. How many lists they share depends on scheduling, so it is only
+// logged here; TestListCache_listFreshSharesAListSentAfterEveryCallersWrite
+// proves the sharing deterministically.
+func TestListCache_concurrentWritersSeeTheirWrites(t *testing.T) {
 	const writers = 200
 	f := &clockLister{created: map[string]time.Time{}}
 	lc := NewListCache(f, time.Minute)
@@ -427,8 +429,5 @@ func TestListCache_concurrentWritersSeeTheirWritesAndShareLists(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := f.count.Load(); n >= writers {
-		t.Errorf("%d lists for %d writers: none were shared", n, writers)
-	}
 	t.Logf("%d lists for %d writers", f.count.Load(), writers)
 }

@@ -47,13 +47,18 @@ func (f *Fault) matches(method, op string) bool {
 	return (f.Method == "" || f.Method == method) && (f.Op == "" || f.Op == op)
 }
 
-// Chaos fails a random fraction of all requests, before they are acted on. Each
-// failure is, with equal chance, a 429 with Retry-After "0", a 502, a 503, a 504 or
-// a dropped connection. The same Seed and the same sequence of requests give the
-// same outcomes.
+// Chaos fails a random fraction of all requests, before they are acted on unless
+// AfterAct is set. Each failure is, with equal chance, a 429 with Retry-After "0",
+// a 502, a 503, a 504 or a dropped connection. The same Seed and the same
+// sequence of requests give the same outcomes.
 type Chaos struct {
 	Rate float64
 	Seed int64
+	// AfterAct makes every chaos failure happen after the request was acted on,
+	// as when an answer is lost on its way back: a 502, a 504 or a dropped
+	// connection, with equal chance. (A 429 or 503 after acting would be a
+	// server misreporting what it did.)
+	AfterAct bool
 }
 
 // chaosFaults are what a chaos failure picks from.
@@ -65,14 +70,26 @@ var chaosFaults = []Fault{
 	{Drop: true},
 }
 
+// chaosAfterActFaults are what a chaos failure picks from with Chaos.AfterAct.
+var chaosAfterActFaults = []Fault{
+	{Status: http.StatusBadGateway, AfterAct: true},
+	{Status: http.StatusGatewayTimeout, AfterAct: true},
+	{Drop: true, AfterAct: true},
+}
+
 type chaos struct {
-	rate float64
-	rng  *rand.Rand
+	rate   float64
+	faults []Fault
+	rng    *rand.Rand
 }
 
 func newChaos(c *Chaos) *chaos {
 	seed := uint64(c.Seed)
-	return &chaos{rate: c.Rate, rng: rand.New(rand.NewPCG(seed, seed))}
+	faults := chaosFaults
+	if c.AfterAct {
+		faults = chaosAfterActFaults
+	}
+	return &chaos{rate: c.Rate, faults: faults, rng: rand.New(rand.NewPCG(seed, seed))}
 }
 
 // next draws the fate of one request: nil means it goes through.
@@ -80,7 +97,7 @@ func (c *chaos) next() *Fault {
 	if c.rng.Float64() >= c.rate {
 		return nil
 	}
-	f := chaosFaults[c.rng.IntN(len(chaosFaults))]
+	f := c.faults[c.rng.IntN(len(c.faults))]
 	return &f
 }
 

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
@@ -37,10 +38,21 @@ type leveledLogger struct {
 	ctx context.Context
 }
 
-func (l leveledLogger) Error(msg string, kv ...any) { tflog.Error(l.ctx, msg, fields(kv)) }
-func (l leveledLogger) Info(msg string, kv ...any)  { tflog.Info(l.ctx, msg, fields(kv)) }
-func (l leveledLogger) Debug(msg string, kv ...any) { tflog.Debug(l.ctx, msg, fields(kv)) }
-func (l leveledLogger) Warn(msg string, kv ...any)  { tflog.Warn(l.ctx, msg, fields(kv)) }
+// sharedLogMu serialises logging through a leveledLogger's context: tflog's
+// masking rewrites the context's field map in place, and every request of a
+// provider logs through the same context, often concurrently.
+var sharedLogMu sync.Mutex
+
+func (l leveledLogger) log(write func(context.Context, string, ...map[string]any), msg string, kv []any) {
+	sharedLogMu.Lock()
+	defer sharedLogMu.Unlock()
+	write(l.ctx, msg, fields(kv))
+}
+
+func (l leveledLogger) Error(msg string, kv ...any) { l.log(tflog.Error, msg, kv) }
+func (l leveledLogger) Info(msg string, kv ...any)  { l.log(tflog.Info, msg, kv) }
+func (l leveledLogger) Debug(msg string, kv ...any) { l.log(tflog.Debug, msg, kv) }
+func (l leveledLogger) Warn(msg string, kv ...any)  { l.log(tflog.Warn, msg, kv) }
 
 // fields turns retryablehttp's alternating key/value list into tflog fields.
 func fields(kv []any) map[string]any {

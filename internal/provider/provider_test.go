@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -54,17 +55,34 @@ func newTestEnv(t *testing.T) *testEnv {
 		}
 		return &testEnv{baseURL: base, token: token, repos: []string{repo}}
 	}
+	return newEmulatorEnv(t, nil, nil)
+}
+
+// newEmulatorEnv starts a fresh emulator with three repos whatever the
+// environment says. configure may change its options before it starts, and
+// wrap may put a handler in front of it, to arrange what the emulator's own
+// hooks cannot (such as acting on its API in the middle of a request).
+func newEmulatorEnv(t *testing.T, configure func(*emulator.Options), wrap func(*emulator.Server) http.Handler) *testEnv {
+	t.Helper()
 	repos := []string{"repo-1", "repo-2", "repo-3"}
 	token := "fbt_" + randomHex(t, 16)
-	emu, err := emulator.New(emulator.Options{Token: token, Repos: repos})
+	opts := emulator.Options{Token: token, Repos: repos}
+	if configure != nil {
+		configure(&opts)
+	}
+	emu, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(emu)
+	var handler http.Handler = emu
+	if wrap != nil {
+		handler = wrap(emu)
+	}
+	srv := httptest.NewUnstartedServer(handler)
 	srv.Config.ConnState = emu.ConnState
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testEnv{emu: emu, baseURL: srv.URL, token: token, repos: repos}
+	return &testEnv{emu: emu, baseURL: srv.URL, token: opts.Token, repos: opts.Repos}
 }
 
 func randomHex(t *testing.T, n int) string {

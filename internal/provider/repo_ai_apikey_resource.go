@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -32,6 +34,10 @@ const createdAtLayout = "2006-01-02T15:04:05.000Z07:00"
 // orphanClockTolerance widens "created after our request began" to allow for
 // the difference between our estimate of the server's clock and the real one.
 const orphanClockTolerance = 2 * time.Second
+
+// privateCreatedKey names the private state that holds when a key whose
+// created_at could not be read back was created.
+const privateCreatedKey = "created"
 
 // recentKeyWindow is how long after its creation a key that a list does not
 // show is assumed to be not listed yet rather than deleted.
@@ -143,6 +149,8 @@ func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRe
 	ctx = maskToken(ctx, r.data.token)
 	repoID, name, aiType := plan.RepoID.ValueString(), plan.Name.ValueString(), plan.AIType.ValueString()
 
+	// Lists sent from here on may show the new key: findCreated uses them.
+	began := time.Now()
 	created, diags := r.create(ctx, repoID, name, aiType)
 	resp.Diagnostics.Append(diags...)
 	if created == nil {
@@ -158,7 +166,7 @@ func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRe
 	// The create response has no creation time; the list has. Not finding the
 	// key there yet is no reason to fail a create that succeeded: the secret
 	// must reach the state either way.
-	listed, err := r.find(ctx, repoID, created.ID, true)
+	listed, err := r.findCreated(ctx, repoID, created.ID, began)
 	switch {
 	case err != nil:
 		resp.Diagnostics.AddWarning("Created AI API key not read back",
@@ -173,6 +181,12 @@ func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	tflog.Info(ctx, "created AI API key", map[string]any{"repo_id": repoID, "id": created.ID})
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	if plan.CreatedAt.IsNull() {
+		// Without created_at a later read could not tell a key the list does not
+		// show yet from one deleted since; remember roughly when it was made.
+		at, _ := json.Marshal(r.data.client.ServerNow().UTC())
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateCreatedKey, at)...)
+	}
 }
 
 // create creates a key and, when a response is lost on the way back, makes sure
@@ -199,8 +213,19 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 			diags.Append(r.discardUnusable(ctx, repoID, created.ID, err))
 			return nil, diags
 		}
-		if !client.IsOutcomeUnknown(err) {
+		// A 2xx answer whose body is unusable and names no key still means the
+		// server created one: only the recovery below can find it.
+		var unusable *client.ResponseError
+		if !client.IsOutcomeUnknown(err) && !errors.As(err, &unusable) {
 			diags.Append(apiErrorDiag("create", keyRef{repoID: repoID, name: name}, err))
+			return nil, diags
+		}
+		tflog.Warn(ctx, "create outcome unknown; looking for a key the server may have created", map[string]any{
+			"repo_id": repoID, "name": name, "error": err.Error(),
+		})
+		// The last attempt's key is looked for too: giving up must not leave it.
+		if d := r.removeOrphan(ctx, repoID, name, aiType, started, err); d != nil {
+			diags.Append(d)
 			return nil, diags
 		}
 		if attempt >= attempts {
@@ -208,13 +233,6 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 				fmt.Sprintf("Creating AI API key %q in repo %s failed %d times with an unknown outcome; the last error: %s. "+
 					"Any key the attempts left behind was deleted. Run terraform apply again when the Flashback API is healthy.",
 					name, repoID, attempts, err))
-			return nil, diags
-		}
-		tflog.Warn(ctx, "create outcome unknown; looking for a key the server may have created", map[string]any{
-			"repo_id": repoID, "name": name, "error": err.Error(),
-		})
-		if d := r.removeOrphan(ctx, repoID, name, aiType, started, err); d != nil {
-			diags.Append(d)
 			return nil, diags
 		}
 	}
@@ -226,10 +244,19 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 // deleting the wrong one would destroy a key someone uses.
 func (r *repoAIAPIKeyResource) removeOrphan(ctx context.Context, repoID, name, aiType string, started time.Time, createErr error) diag.Diagnostic {
 	var orphans []client.AIAPIKey
-	// The list may not show a key created a moment ago; look twice.
-	for look := 0; look < 2 && len(orphans) == 0; look++ {
-		if look > 0 && !sleep(ctx, r.data.tuning.readRecheckWait) {
-			return diag.NewErrorDiagnostic("Cannot create AI API key", ctx.Err().Error())
+	// The list may not show a key created a moment ago; look again as often,
+	// and after the same growing waits, as a read of a new key does.
+	wait := r.data.tuning.readRecheckWait
+	for look := 0; look <= r.data.tuning.readRecheckTries && len(orphans) == 0; look++ {
+		if look > 0 {
+			if !sleep(ctx, wait) {
+				return diag.NewErrorDiagnostic("Cannot create AI API key", fmt.Sprintf(
+					"Creating AI API key %q in repo %s failed with an unknown outcome (%s), and the check for a key it "+
+						"may have created was interrupted: %s. A key named %q may exist in repo %s without Terraform "+
+						"knowing it; delete it in Flashback, then run terraform apply again.",
+					name, repoID, createErr, ctx.Err(), name, repoID))
+			}
+			wait *= 2
 		}
 		keys, err := r.data.client.AIAPIKeys.List(ctx, repoID)
 		if err != nil {
@@ -307,6 +334,14 @@ func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadReques
 	listed, err := r.find(ctx, repoID, id, r.recentlyCreated(state))
 	if err != nil {
 		resp.Diagnostics.Append(apiErrorDiag("read", keyRef{repoID: repoID, id: id}, err))
+		return
+	}
+	if listed == nil && r.tooNewToBeListed(ctx, state, req.Private) {
+		// Removing it would make the next apply create a second key and leave
+		// this one, whose secret only the state holds, orphaned.
+		resp.Diagnostics.AddWarning("AI API key not listed yet",
+			fmt.Sprintf("AI API key %s was created in repo %s moments ago and the repo's list does not show it yet; "+
+				"it is kept in the state. A later refresh reads it again.", id, repoID))
 		return
 	}
 	if listed == nil {
@@ -416,13 +451,31 @@ func parseImportID(importID string) (repoID, id string, ok bool) {
 // created moments ago may not be listed yet, so for a recent one the list is
 // asked again a few times, with growing waits, before it is given up.
 func (r *repoAIAPIKeyResource) find(ctx context.Context, repoID, id string, recent bool) (*client.AIAPIKey, error) {
+	return r.lookFor(ctx, repoID, id, recent, func() ([]client.AIAPIKey, error) {
+		return r.data.lists.List(ctx, repoID)
+	})
+}
+
+// findCreated reads back a key this process has just created with a request
+// sent at began. Invalidating the cache and listing once per create would cost
+// creating N keys N lists of up to N keys; instead the creates of one repo
+// share lists that are sure, or seen, to show their keys.
+func (r *repoAIAPIKeyResource) findCreated(ctx context.Context, repoID, id string, began time.Time) (*client.AIAPIKey, error) {
+	ended := time.Now()
+	return r.lookFor(ctx, repoID, id, true, func() ([]client.AIAPIKey, error) {
+		return r.data.lists.ListAfterCreate(ctx, repoID, id, began, ended)
+	})
+}
+
+// lookFor does find's work, asking list for the first look.
+func (r *repoAIAPIKeyResource) lookFor(ctx context.Context, repoID, id string, recent bool, list func() ([]client.AIAPIKey, error)) (*client.AIAPIKey, error) {
 	tries := 1
 	if recent {
 		tries += r.data.tuning.readRecheckTries
 	}
 	wait := r.data.tuning.readRecheckWait
 	for try := 1; ; try++ {
-		keys, err := r.data.lists.List(ctx, repoID)
+		keys, err := list()
 		if err != nil {
 			return nil, err
 		}
@@ -440,7 +493,8 @@ func (r *repoAIAPIKeyResource) find(ctx context.Context, repoID, id string, rece
 			return nil, ctx.Err()
 		}
 		wait *= 2
-		r.data.lists.Invalidate(repoID)
+		notBefore := time.Now()
+		list = func() ([]client.AIAPIKey, error) { return r.data.lists.ListFresh(ctx, repoID, notBefore) }
 	}
 }
 
@@ -452,6 +506,26 @@ func (r *repoAIAPIKeyResource) recentlyCreated(state repoAIAPIKeyModel) bool {
 	}
 	at, err := time.Parse(time.RFC3339Nano, state.CreatedAt.ValueString())
 	return err == nil && r.data.client.ServerNow().Sub(at) < recentKeyWindow
+}
+
+// tooNewToBeListed reports whether a key that the list does not show may just
+// not be listed yet: the list never showed it (created_at is null), and this
+// provider created it within recentKeyWindow. A key the list once showed and
+// no longer does was deleted.
+func (r *repoAIAPIKeyResource) tooNewToBeListed(ctx context.Context, state repoAIAPIKeyModel, private privateGetter) bool {
+	if !state.CreatedAt.IsNull() || private == nil {
+		return false
+	}
+	raw, diags := private.GetKey(ctx, privateCreatedKey)
+	var at time.Time
+	if diags.HasError() || len(raw) == 0 || json.Unmarshal(raw, &at) != nil {
+		return false
+	}
+	return r.data.client.ServerNow().Sub(at) < recentKeyWindow
+}
+
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
 }
 
 func (r *repoAIAPIKeyResource) configured(diags *diag.Diagnostics) bool {
@@ -490,7 +564,8 @@ func formatCreatedAt(k client.AIAPIKey) string {
 
 func (d *providerData) createLock(repoID, name, aiType string) *sync.Mutex {
 	lock, _ := d.createLocks.LoadOrStore(repoID+"\x00"+name+"\x00"+aiType, &sync.Mutex{})
-	return lock.(*sync.Mutex)
+	return lock.(*sync.Mutex) //nolint:forcetypeassert // createLocks only ever holds *sync.Mutex
+
 }
 
 // sleep waits for d or until ctx ends, and reports whether it waited the
