@@ -153,8 +153,9 @@ func await(t *testing.T, ch <-chan listResult) listResult {
 	}
 }
 
-// waitForWaiters waits until n callers wait on repoID's list.
-func waitForWaiters(t *testing.T, lc *ListCache, repoID string, n int) {
+// waitForWaiters waits until n callers wait on the list of repo r1.
+func waitForWaiters(t *testing.T, lc *ListCache, n int) {
+	const repoID = "r1"
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -212,7 +213,7 @@ func TestListCache_concurrentListsShareOneRequest(t *testing.T) {
 	}
 	close(start)
 	call := f.next(t)
-	waitForWaiters(t, lc, "r1", callers)
+	waitForWaiters(t, lc, callers)
 	close(call.release)
 	wg.Wait()
 	close(results)
@@ -299,7 +300,7 @@ func TestListCache_zeroTTLStillCoalescesButKeepsNothing(t *testing.T) {
 	a := listAsync(context.Background(), lc, "r1")
 	call := f.next(t)
 	b := listAsync(context.Background(), lc, "r1")
-	waitForWaiters(t, lc, "r1", 2)
+	waitForWaiters(t, lc, 2)
 	close(call.release)
 	if ra, rb := await(t, a), await(t, b); ra.err != nil || rb.err != nil {
 		t.Fatalf("errors: %v, %v", ra.err, rb.err)
@@ -414,7 +415,7 @@ func TestListCache_errorsAreNotCached(t *testing.T) {
 	a := listAsync(context.Background(), lc, "r1")
 	call := f.next(t)
 	b := listAsync(context.Background(), lc, "r1")
-	waitForWaiters(t, lc, "r1", 2)
+	waitForWaiters(t, lc, 2)
 	close(call.release)
 	for _, ch := range []<-chan listResult{a, b} {
 		if r := await(t, ch); !errors.Is(r.err, boom) || r.keys != nil {
@@ -442,7 +443,7 @@ func TestListCache_cancelledWaiterLeavesOthersTheResult(t *testing.T) {
 	a := listAsync(ctxA, lc, "r1")
 	call := f.next(t)
 	b := listAsync(context.Background(), lc, "r1")
-	waitForWaiters(t, lc, "r1", 2)
+	waitForWaiters(t, lc, 2)
 
 	cancelled := time.Now()
 	cancelA()
@@ -475,7 +476,7 @@ func TestListCache_lastWaiterLeavingCancelsRequest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := listAsync(ctx, lc, "r1")
 	first := f.next(t)
-	waitForWaiters(t, lc, "r1", 1)
+	waitForWaiters(t, lc, 1)
 
 	cancelled := time.Now()
 	cancel()

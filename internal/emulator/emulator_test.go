@@ -352,8 +352,15 @@ func TestListNeverContainsSecrets(t *testing.T) {
 			t.Fatalf("list contains secret %q", secret)
 		}
 	}
-	if len(h.list("r1")) != 5 {
+	keys := h.list("r1")
+	if len(keys) != 5 {
 		t.Fatalf("want 5 keys listed")
+	}
+	// With the real clock too, createdAt has the contract's millisecond UTC form.
+	for _, k := range keys {
+		if !createdAtPattern.MatchString(k.CreatedAt) {
+			t.Errorf("createdAt %q is not like 2024-01-15T10:30:00.000Z", k.CreatedAt)
+		}
 	}
 }
 

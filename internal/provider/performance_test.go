@@ -176,7 +176,7 @@ func TestAccPerformance_refreshListsEachRepoOnce(t *testing.T) {
 					}
 				},
 				Config: cfg,
-				Check:  env.checkServerMatchesState(t),
+				Check:  env.checkServerMatchesState(),
 			},
 		},
 	})
@@ -237,7 +237,7 @@ func TestAccPerformance_createsShareReadBackLists(t *testing.T) {
 					return checkPerfRequests(emu, perfKeys/2, perfKeys, 0)
 				},
 				resource.ComposeAggregateTestCheckFunc(createdAt...),
-				env.checkServerMatchesState(t),
+				env.checkServerMatchesState(),
 			),
 		}},
 	})
@@ -258,7 +258,7 @@ func TestAccPerformance_refreshSeesRenames(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: env.config(perfKeysConfig(env.repos, n, ""))},
 			{Config: renamed, Check: checkPerfNames(n, "-renamed")},
-			{RefreshState: true, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState(t))},
+			{RefreshState: true, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState())},
 			{
 				PreConfig: func() {
 					for _, k := range emu.LiveKeys("") {
@@ -276,10 +276,10 @@ func TestAccPerformance_refreshSeesRenames(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(perfKeyAddr(4), "name", "renamed-in-the-ui"),
 					resource.TestCheckResourceAttr(perfKeyAddr(1), "name", "perf-1-renamed"),
-					env.checkServerMatchesState(t),
+					env.checkServerMatchesState(),
 				),
 			},
-			{Config: renamed, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState(t))},
+			{Config: renamed, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState())},
 		},
 	})
 }

@@ -167,7 +167,7 @@ func (e *testEnv) checkDestroyed(t *testing.T) resource.TestCheckFunc {
 
 // checkServerMatchesState proves that the emulator holds exactly the keys the
 // state holds, with the same names, types, keys and secrets.
-func (e *testEnv) checkServerMatchesState(t *testing.T) resource.TestCheckFunc {
+func (e *testEnv) checkServerMatchesState() resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		if e.emu == nil {
 			return nil
@@ -267,7 +267,7 @@ provider "flashback" {
   access_token = terraform_data.token.output
 }
 %[3]s`, env.baseURL, env.token, keyConfig("k", env.repo(), "demo", "OPENAI")),
-			Check: env.checkServerMatchesState(t),
+			Check: env.checkServerMatchesState(),
 		}},
 	})
 }

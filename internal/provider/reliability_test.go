@@ -110,7 +110,7 @@ func TestAccReliability_createOutcomeUnknown(t *testing.T) {
 						statecheck.ExpectKnownValue(testKeyAddr, pathSecret, knownvalue.NotNull()),
 					},
 					Check: resource.ComposeAggregateTestCheckFunc(
-						env.checkServerMatchesState(t),
+						env.checkServerMatchesState(),
 						checkRequests(emu, http.MethodPost, emulator.OpCreate, 2),
 						checkRequests(emu, http.MethodDelete, emulator.OpDelete, 1),
 						checkLiveKeys(emu, 1),
@@ -230,7 +230,7 @@ func TestAccReliability_readRightAfterCreate(t *testing.T) {
 				ConfigStateChecks: append(step1,
 					statecheck.ExpectKnownValue(testKeyAddr, pathCreatedAt, knownvalue.StringRegexp(createdAtPattern))),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkServerMatchesState(t),
+					env.checkServerMatchesState(),
 					checkRequests(emu, http.MethodPost, emulator.OpCreate, 1),
 				),
 			},
@@ -242,7 +242,7 @@ func TestAccReliability_readRightAfterCreate(t *testing.T) {
 				},
 				ConfigStateChecks: step2,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkServerMatchesState(t),
+					env.checkServerMatchesState(),
 					checkRequests(emu, http.MethodPost, emulator.OpCreate, 1),
 				),
 			},
@@ -273,7 +273,7 @@ func TestAccReliability_readAfterCreateListLagsLong(t *testing.T) {
 					statecheck.ExpectKnownValue(testKeyAddr, pathSecret, knownvalue.NotNull()),
 					statecheck.ExpectKnownValue(testKeyAddr, pathCreatedAt, knownvalue.Null())),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkServerMatchesState(t),
+					env.checkServerMatchesState(),
 					checkRequests(emu, http.MethodPost, emulator.OpCreate, 1),
 				),
 			},
@@ -284,7 +284,7 @@ func TestAccReliability_readAfterCreateListLagsLong(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkServerMatchesState(t),
+					env.checkServerMatchesState(),
 					checkRequests(emu, http.MethodPost, emulator.OpCreate, 1),
 				),
 			},
@@ -298,7 +298,7 @@ func TestAccReliability_readAfterCreateListLagsLong(t *testing.T) {
 				ConfigStateChecks: append(step2,
 					statecheck.ExpectKnownValue(testKeyAddr, pathCreatedAt, knownvalue.StringRegexp(createdAtPattern))),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkServerMatchesState(t),
+					env.checkServerMatchesState(),
 					checkRequests(emu, http.MethodPost, emulator.OpCreate, 1),
 				),
 			},
@@ -361,7 +361,7 @@ func testChaos(t *testing.T, chaos emulator.Chaos) {
 	emu := env.emu
 	emu.SetChaos(&chaos)
 	check := resource.ComposeAggregateTestCheckFunc(
-		env.checkServerMatchesState(t),
+		env.checkServerMatchesState(),
 		checkLiveKeys(emu, 50),
 		func(s *terraform.State) error {
 			n := 0
@@ -471,7 +471,7 @@ func TestAccReliability_serverStaysDown(t *testing.T) {
 						}
 						return nil
 					}),
-					env.checkServerMatchesState(t),
+					env.checkServerMatchesState(),
 					checkLiveKeys(emu, 2),
 				),
 			},
@@ -563,7 +563,7 @@ func TestAccReliability_badListResponses(t *testing.T) {
 			}
 			if tc.expectError == nil {
 				faulted.ConfigPlanChecks.PreApply = []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}
-				faulted.Check = env.checkServerMatchesState(t)
+				faulted.Check = env.checkServerMatchesState()
 			}
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: env.factories(),
@@ -578,7 +578,7 @@ func TestAccReliability_badListResponses(t *testing.T) {
 							PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 						},
 						ConfigStateChecks: step3,
-						Check:             env.checkServerMatchesState(t),
+						Check:             env.checkServerMatchesState(),
 					},
 				},
 			})

@@ -103,7 +103,7 @@ func TestAccRepoAIAPIKey_basic(t *testing.T) {
 				statecheck.ExpectKnownValue(testKeyAddr, pathCreatedAt, knownvalue.StringRegexp(createdAtPattern)),
 				statecheck.ExpectKnownValue(testKeyAddr, tfjsonpath.New("keepers"), knownvalue.Null()),
 			},
-			Check: env.checkServerMatchesState(t),
+			Check: env.checkServerMatchesState(),
 		}},
 	})
 }
@@ -136,7 +136,7 @@ func TestAccRepoAIAPIKey_renameInPlace(t *testing.T) {
 				ConfigStateChecks: append(step2,
 					statecheck.ExpectKnownValue(testKeyAddr, pathName, knownvalue.StringExact("after"))),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkServerMatchesState(t),
+					env.checkServerMatchesState(),
 					func(*terraform.State) error {
 						if n := emu.Requests("PUT", "update"); n != 1 {
 							return fmt.Errorf("rename sent %d PUT requests, want exactly 1", n)
@@ -173,7 +173,7 @@ func TestAccRepoAIAPIKey_aiTypeForcesReplacement(t *testing.T) {
 				},
 				ConfigStateChecks: append(step2,
 					statecheck.ExpectKnownValue(testKeyAddr, tfjsonpath.New("ai_type"), knownvalue.StringExact("GOOGLE"))),
-				Check: env.checkServerMatchesState(t),
+				Check: env.checkServerMatchesState(),
 			},
 		},
 	})
@@ -199,7 +199,7 @@ func TestAccRepoAIAPIKey_keepersForceReplacement(t *testing.T) {
 				},
 				ConfigStateChecks: append(step2, statecheck.ExpectKnownValue(testKeyAddr, tfjsonpath.New("keepers"),
 					knownvalue.MapExact(map[string]knownvalue.Check{"rotation": knownvalue.StringExact("2026-02")}))),
-				Check: env.checkServerMatchesState(t),
+				Check: env.checkServerMatchesState(),
 			},
 		},
 	})
@@ -225,7 +225,7 @@ func TestAccRepoAIAPIKey_repoForcesReplacement(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: step2,
-				Check:             env.checkServerMatchesState(t),
+				Check:             env.checkServerMatchesState(),
 			},
 		},
 	})
@@ -258,7 +258,7 @@ func TestAccRepoAIAPIKey_deletedOutsideTerraform(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: step2,
-				Check:             env.checkServerMatchesState(t),
+				Check:             env.checkServerMatchesState(),
 			},
 		},
 	})
@@ -291,7 +291,7 @@ func TestAccRepoAIAPIKey_renamedOutsideTerraform(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: append(step2, statecheck.ExpectKnownValue(testKeyAddr, pathName, knownvalue.StringExact("configured"))),
-				Check:             env.checkServerMatchesState(t),
+				Check:             env.checkServerMatchesState(),
 			},
 		},
 	})

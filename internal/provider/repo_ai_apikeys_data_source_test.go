@@ -76,10 +76,10 @@ func listedIDIs(dataAddr string, i int, keyLabel string) statecheck.StateCheck {
 		"flashback_repo_ai_apikey."+keyLabel, pathID, compare.ValuesSame())
 }
 
-// listedIncludes proves that the resource's key is somewhere in the data
-// source's api_keys, whatever else a shared repo holds.
-func listedIncludes(dataAddr, keyLabel string) statecheck.StateCheck {
-	return statecheck.CompareValueCollection(dataAddr, []tfjsonpath.Path{pathAPIKeys, tfjsonpath.New("id")},
+// listedIncludes proves that the resource's key is somewhere in the
+// flashback_repo_ai_apikeys data source's api_keys, whatever else a shared repo holds.
+func listedIncludes(keyLabel string) statecheck.StateCheck {
+	return statecheck.CompareValueCollection(testKeysDataAddr, []tfjsonpath.Path{pathAPIKeys, tfjsonpath.New("id")},
 		"flashback_repo_ai_apikey."+keyLabel, pathID, compare.ValuesSame())
 }
 
@@ -128,8 +128,8 @@ func TestAccRepoAIAPIKeysDataSource_listAll(t *testing.T) {
 	env := newTestEnv(t)
 	a, b := uniqueKeyName(t, "a"), uniqueKeyName(t, "b")
 	checks := []statecheck.StateCheck{
-		listedIncludes(testKeysDataAddr, "a"),
-		listedIncludes(testKeysDataAddr, "b"),
+		listedIncludes("a"),
+		listedIncludes("b"),
 	}
 	if env.emu != nil {
 		// This emulator's repo holds this test's keys and nothing else.
@@ -184,8 +184,8 @@ func TestAccRepoAIAPIKeysDataSource_filterByAIType(t *testing.T) {
 	shared, other := uniqueKeyName(t, "shared"), uniqueKeyName(t, "other")
 	allKeys := []string{"openai", "google", "google_too"}
 	checks := []statecheck.StateCheck{
-		listedIncludes(testKeysDataAddr, "google"),
-		listedIncludes(testKeysDataAddr, "google_too"),
+		listedIncludes("google"),
+		listedIncludes("google_too"),
 		stateValuesCheck(func(byAddr map[string]map[string]any) error {
 			listed, err := listedKeys(byAddr, testKeysDataAddr)
 			if err != nil {
