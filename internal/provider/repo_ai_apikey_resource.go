@@ -213,6 +213,10 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 			diags.Append(r.discardUnusable(ctx, repoID, created.ID, err))
 			return nil, diags
 		}
+		if ctx.Err() != nil {
+			diags.Append(r.cleanUpInterrupted(ctx, repoID, name, aiType, started, err))
+			return nil, diags
+		}
 		// A 2xx answer whose body is unusable and names no key still means the
 		// server created one: only the recovery below can find it.
 		var unusable *client.ResponseError
@@ -224,7 +228,7 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 			"repo_id": repoID, "name": name, "error": err.Error(),
 		})
 		// The last attempt's key is looked for too: giving up must not leave it.
-		if d := r.removeOrphan(ctx, repoID, name, aiType, started, err); d != nil {
+		if d := r.removeOrphan(ctx, repoID, name, aiType, started, err, 1+r.data.tuning.readRecheckTries); d != nil {
 			diags.Append(d)
 			return nil, diags
 		}
@@ -242,12 +246,12 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 // made: same name and AI type, created after the request began, and not one
 // this process created. One such key is deleted; several are reported, since
 // deleting the wrong one would destroy a key someone uses.
-func (r *repoAIAPIKeyResource) removeOrphan(ctx context.Context, repoID, name, aiType string, started time.Time, createErr error) diag.Diagnostic {
+// The list may not show a key created a moment ago, so it is looked at up to
+// looks times, after the same growing waits as a read of a new key.
+func (r *repoAIAPIKeyResource) removeOrphan(ctx context.Context, repoID, name, aiType string, started time.Time, createErr error, looks int) diag.Diagnostic {
 	var orphans []client.AIAPIKey
-	// The list may not show a key created a moment ago; look again as often,
-	// and after the same growing waits, as a read of a new key does.
 	wait := r.data.tuning.readRecheckWait
-	for look := 0; look <= r.data.tuning.readRecheckTries && len(orphans) == 0; look++ {
+	for look := 0; look < looks && len(orphans) == 0; look++ {
 		if look > 0 {
 			if !sleep(ctx, wait) {
 				return diag.NewErrorDiagnostic("Cannot create AI API key", fmt.Sprintf(
@@ -305,6 +309,26 @@ func (r *repoAIAPIKeyResource) removeOrphan(ctx context.Context, repoID, name, a
 				"deleted. Delete the ones no one uses in Flashback, then run terraform apply again.",
 			name, repoID, createErr, strings.Join(ids, ", ")))
 	}
+}
+
+// interruptedCleanupTimeout bounds the clean-up after a create that Terraform
+// interrupted: the user asked to stop, so it is one quick look.
+const interruptedCleanupTimeout = 10 * time.Second
+
+// cleanUpInterrupted runs when the create's context ended (Ctrl-C) while its
+// request may have been in flight: the server may have created the key, whose
+// secret nobody will receive. One look on a context of its own, bounded in
+// time, removes such a key.
+func (r *repoAIAPIKeyResource) cleanUpInterrupted(ctx context.Context, repoID, name, aiType string, started time.Time, createErr error) diag.Diagnostic {
+	cleanCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), interruptedCleanupTimeout)
+	defer cancel()
+	if d := r.removeOrphan(cleanCtx, repoID, name, aiType, started, createErr, 1); d != nil {
+		return d
+	}
+	return diag.NewErrorDiagnostic("Cannot create AI API key", fmt.Sprintf(
+		"Creating AI API key %q in repo %s was interrupted (%s). A key the server had created meanwhile was looked "+
+			"for and deleted, so none is left without its secret. Run terraform apply again to create it.",
+		name, repoID, createErr))
 }
 
 // discardUnusable deletes a key whose create response could not be used, so

@@ -142,6 +142,42 @@ func TestCreate_recoveryEndsWithContext(t *testing.T) {
 	}
 }
 
+// Ctrl-C while a create is in flight: the server created the key but the
+// answer will never be read. The key must not stay behind without its secret.
+func TestCreate_interruptedInFlightLeavesNoKey(t *testing.T) {
+	emu, token := newUnitEmulator(t, emulator.Options{})
+	arrived := make(chan struct{})
+	handler := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPost {
+			emu.ServeHTTP(w, req)
+			return
+		}
+		emu.ServeHTTP(httptest.NewRecorder(), req)
+		close(arrived)
+		<-req.Context().Done()
+	})
+	r := newUnitResource(t, handler, token, testTuning, 3)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	created, diags := r.create(ctx, "repo-1", "interrupted", client.AITypeAWS)
+	if created != nil {
+		t.Errorf("create returned %+v", *created)
+	}
+	if text := diagText(diags); !diags.HasError() || !strings.Contains(text, "was interrupted") {
+		t.Errorf("diagnostics do not say the create was interrupted: %s", text)
+	}
+	if live := emu.LiveKeys("repo-1"); len(live) != 0 {
+		t.Errorf("%d keys left on the server after an interrupted create, want 0", len(live))
+	}
+	if n := emu.Requests(http.MethodDelete, emulator.OpDelete); n != 1 {
+		t.Errorf("clean-up sent %d deletes, want 1", n)
+	}
+}
+
 // The client's own backoff runs on the provider's context too.
 func TestFind_retryBackoffEndsWithContext(t *testing.T) {
 	emu, token := newUnitEmulator(t, emulator.Options{})
