@@ -128,16 +128,7 @@ func (r *repoAIAPIKeyResource) Schema(_ context.Context, _ resource.SchemaReques
 }
 
 func (r *repoAIAPIKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	r.data = data
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -553,14 +544,7 @@ type privateGetter interface {
 }
 
 func (r *repoAIAPIKeyResource) configured(diags *diag.Diagnostics) bool {
-	if r.data != nil {
-		return true
-	}
-	diags.AddError("Flashback provider not configured",
-		"The provider's configuration has values that are not known until apply (base_url, access_token, max_retries "+
-			"or list_cache_ttl come from another resource), so the Flashback API cannot be called yet. Apply the "+
-			"resources they depend on first, for example with terraform apply -target.")
-	return false
+	return requireConfigured(r.data, diags)
 }
 
 // applyListed copies what the list says of a key into the model. The secret

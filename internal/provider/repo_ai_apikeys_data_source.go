@@ -2,12 +2,10 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -112,13 +110,13 @@ func listedAIAPIKeyAttributes() map[string]schema.Attribute {
 }
 
 func (d *repoAIAPIKeysDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = dataSourceProviderData(req, resp)
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg repoAIAPIKeysDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() || !dataSourceConfigured(d.data, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !requireConfigured(d.data, &resp.Diagnostics) {
 		return
 	}
 	ctx = maskToken(ctx, d.data.token)
@@ -126,7 +124,7 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 
 	keys, err := d.data.lists.List(ctx, repoID)
 	if err != nil {
-		resp.Diagnostics.Append(listKeysErrorDiag(repoID, err))
+		resp.Diagnostics.Append(apiErrorDiag("list", keyRef{repoID: repoID}, err))
 		return
 	}
 	// keys is shared with every other reader of the cache: only read it.
@@ -144,55 +142,4 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 		"repo_id": repoID, "listed": len(keys), "matching": len(cfg.APIKeys),
 	})
 	resp.Diagnostics.Append(resp.State.Set(ctx, cfg)...)
-}
-
-// dataSourceProviderData takes the provider's data for a data source; nil
-// while the provider is not configured yet.
-func dataSourceProviderData(req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) *providerData {
-	if req.ProviderData == nil {
-		return nil
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return nil
-	}
-	return data
-}
-
-func dataSourceConfigured(data *providerData, diags *diag.Diagnostics) bool {
-	if data != nil {
-		return true
-	}
-	diags.AddError("Flashback provider not configured",
-		"The provider's configuration has values that are not known until apply (base_url, access_token, max_retries "+
-			"or list_cache_ttl come from another resource), so the Flashback API cannot be read yet. Apply the "+
-			"resources they depend on first, for example with terraform apply -target.")
-	return false
-}
-
-// listKeysErrorDiag turns a failed list of a repo's keys into a diagnostic
-// that says what failed and what to do next. apiErrorDiag speaks of one key;
-// a data source reads the whole repo. The client's errors never hold the token
-// or a secret, so err is safe to show.
-func listKeysErrorDiag(repoID string, err error) diag.Diagnostic {
-	switch {
-	case client.IsUnauthorized(err):
-		return diag.NewErrorDiagnostic("Flashback rejected the access token", fmt.Sprintf(
-			"Could not list the AI API keys of repo %s: %s. The access token is missing, expired or wrong: check "+
-				"access_token in the provider block or the FLASHBACK_ACCESS_TOKEN environment variable.", repoID, err))
-	case client.IsForbidden(err):
-		return diag.NewErrorDiagnostic(fmt.Sprintf("No access to Flashback repo %s", repoID), fmt.Sprintf(
-			"Could not list the AI API keys of repo %s: %s. The access token has no permission on this repo: check "+
-				"repo_id, or use a token that can read the repo's AI API keys.", repoID, err))
-	case client.IsNotFound(err):
-		return diag.NewErrorDiagnostic("Cannot list AI API keys", fmt.Sprintf(
-			"Could not list the AI API keys of repo %s: %s. Flashback knows no repo with this ID: check repo_id.",
-			repoID, err))
-	default:
-		return diag.NewErrorDiagnostic("Cannot list AI API keys", fmt.Sprintf(
-			"Could not list the AI API keys of repo %s: %s. If the Flashback API is having trouble, run Terraform "+
-				"again later; max_retries in the provider block sets how long each request keeps trying.", repoID, err))
-	}
 }
