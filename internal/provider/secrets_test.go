@@ -90,10 +90,12 @@ func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
 	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpCreate, Drop: true, AfterAct: true, Count: 1})
 
 	cliConfig := filepath.Join(workDir, "cli.tfrc")
+	// OpenTofu resolves flashbacknetwork/flashback against its own registry.
 	writeFile(t, cliConfig, fmt.Sprintf(`
 provider_installation {
   dev_overrides {
-    "registry.terraform.io/flashbacknetwork/flashback" = %q
+    "registry.terraform.io/flashbacknetwork/flashback" = %[1]q
+    "registry.opentofu.org/flashbacknetwork/flashback" = %[1]q
   }
   direct {}
 }
