@@ -237,6 +237,7 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 // made: same name and AI type, created after the request began, and not one
 // this process created. One such key is deleted; several are reported, since
 // deleting the wrong one would destroy a key someone uses.
+//
 // The list may not show a key created a moment ago, so it is looked at up to
 // looks times, after the same growing waits as a read of a new key.
 func (r *repoAIAPIKeyResource) removeOrphan(ctx context.Context, repoID, name, aiType string, started time.Time, createErr error, looks int) diag.Diagnostic {
@@ -317,8 +318,8 @@ func (r *repoAIAPIKeyResource) cleanUpInterrupted(ctx context.Context, repoID, n
 		return d
 	}
 	return diag.NewErrorDiagnostic("Cannot create AI API key", fmt.Sprintf(
-		"Creating AI API key %q in repo %s was interrupted (%s). A key the server had created meanwhile was looked "+
-			"for and deleted, so none is left without its secret. Run terraform apply again to create it.",
+		"Creating AI API key %q in repo %s was interrupted (%s). A key that the server had created meanwhile and "+
+			"already listed was deleted, so that none is left without its secret. Run terraform apply again to create it.",
 		name, repoID, createErr))
 }
 
