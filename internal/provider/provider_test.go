@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -268,6 +269,41 @@ provider "flashback" {
 }
 %[3]s`, env.baseURL, env.token, keyConfig("k", env.repo(), "demo", "OPENAI")),
 			Check: env.checkServerMatchesState(),
+		}},
+	})
+}
+
+// Every request names the provider's and Terraform's versions, so that
+// Flashback can tell which clients talk to it.
+func TestAccProvider_userAgent(t *testing.T) {
+	var mu sync.Mutex
+	agents := map[string]bool{}
+	env := newEmulatorEnv(t, nil, func(emu *emulator.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			agents[r.Header.Get("User-Agent")] = true
+			mu.Unlock()
+			emu.ServeHTTP(w, r)
+		})
+	})
+	want := regexp.MustCompile(`^terraform-provider-flashback/test Terraform/\d+\.\d+\.\d+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{{
+			Config: env.config(keyConfig("test", env.repo(), "agent", "OTHER")),
+			Check: func(*terraform.State) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if len(agents) == 0 {
+					return fmt.Errorf("no request reached the server")
+				}
+				for ua := range agents {
+					if !want.MatchString(ua) {
+						return fmt.Errorf("User-Agent %q does not match %s", ua, want)
+					}
+				}
+				return nil
+			},
 		}},
 	})
 }

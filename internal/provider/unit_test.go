@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
@@ -417,5 +420,52 @@ func TestTooNewToBeListed(t *testing.T) {
 		if got := r.tooNewToBeListed(context.Background(), tc.state, tc.private); got != tc.want {
 			t.Errorf("%s: tooNewToBeListed = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// emptyState is a null state of the resource's schema, as Terraform hands it
+// to ImportState.
+func emptyState(t *testing.T, r *repoAIAPIKeyResource) tfsdk.State {
+	t.Helper()
+	var schemaResp resource.SchemaResponse
+	r.Schema(context.Background(), resource.SchemaRequest{}, &schemaResp)
+	return tfsdk.State{
+		Schema: schemaResp.Schema,
+		Raw:    tftypes.NewValue(schemaResp.Schema.Type().TerraformType(context.Background()), nil),
+	}
+}
+
+func TestImportState_warnsThatTheSecretCannotBeRecovered(t *testing.T) {
+	emu, token := newUnitEmulator(t, emulator.Options{})
+	r := newUnitResource(t, emu, token, testTuning, 0)
+	created, diags := r.create(context.Background(), "repo-1", "imported", client.AITypeOpenAI)
+	if diags.HasError() {
+		t.Fatal(diagText(diags))
+	}
+
+	resp := &resource.ImportStateResponse{State: emptyState(t, r)}
+	r.ImportState(context.Background(), resource.ImportStateRequest{ID: "repo-1/" + created.ID}, resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatal(diagText(resp.Diagnostics))
+	}
+	warned := false
+	for _, d := range resp.Diagnostics.Warnings() {
+		if d.Summary() == "Secret not imported" && strings.Contains(d.Detail(), "cannot be recovered") && strings.Contains(d.Detail(), created.ID) {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning that the secret cannot be recovered: %s", diagText(resp.Diagnostics))
+	}
+	var got repoAIAPIKeyModel
+	if d := resp.State.Get(context.Background(), &got); d.HasError() {
+		t.Fatal(diagText(d))
+	}
+	if !got.Secret.IsNull() {
+		t.Errorf("imported secret = %s, want null", got.Secret)
+	}
+	if got.ID.ValueString() != created.ID || got.RepoID.ValueString() != "repo-1" || got.Name.ValueString() != "imported" ||
+		got.AIType.ValueString() != client.AITypeOpenAI || got.Key.ValueString() != created.Key || got.CreatedAt.IsNull() {
+		t.Errorf("imported state %+v does not describe key %s", got, created.ID)
 	}
 }
