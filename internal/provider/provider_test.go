@@ -307,3 +307,27 @@ func TestAccProvider_userAgent(t *testing.T) {
 		}},
 	})
 }
+
+// planErrorCase is a configuration that must fail at plan time with want.
+type planErrorCase struct {
+	name, config string
+	want         *regexp.Regexp
+}
+
+// testPlanErrors proves, case by case, that each configuration is refused
+// at plan time with its error.
+func testPlanErrors(t *testing.T, env *testEnv, cases []planErrorCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: env.factories(),
+				Steps: []resource.TestStep{{
+					Config:      env.config(tc.config),
+					PlanOnly:    true,
+					ExpectError: tc.want,
+				}},
+			})
+		})
+	}
+}

@@ -87,9 +87,8 @@ func (d *repoAIAPIKeyDataSource) Read(ctx context.Context, req datasource.ReadRe
 	ctx = maskToken(ctx, d.data.token)
 	repoID := cfg.RepoID.ValueString()
 
-	keys, err := d.data.lists.List(ctx, repoID)
-	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiag("list", keyRef{repoID: repoID}, err))
+	keys, ok := d.data.listKeys(ctx, repoID, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var found client.AIAPIKey

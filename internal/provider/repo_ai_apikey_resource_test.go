@@ -371,29 +371,14 @@ func TestAccRepoAIAPIKey_importErrors(t *testing.T) {
 
 func TestAccRepoAIAPIKey_validation(t *testing.T) {
 	env := newTestEnv(t)
-	cases := []struct {
-		name, config string
-		want         *regexp.Regexp
-	}{
+	testPlanErrors(t, env, []planErrorCase{
 		{"ai_type not allowed", keyConfig("test", env.repo(), "k", "OPENAI_GPT"),
 			regexp.MustCompile(`(?s)ai_type.*one of:\s+\["OPENAI"\s+"GOOGLE"\s+"ANTHROPIC"\s+"AWS"\s+"OTHER"\],\s+got:\s+"OPENAI_GPT"`)},
 		{"empty name", keyConfig("test", env.repo(), "", "OPENAI"),
 			regexp.MustCompile(`(?s)name.*at least 1`)},
 		{"empty repo_id", keyConfig("test", "", "k", "OPENAI"),
 			regexp.MustCompile(`(?s)repo_id.*at least 1`)},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: env.factories(),
-				Steps: []resource.TestStep{{
-					Config:      env.config(tc.config),
-					PlanOnly:    true,
-					ExpectError: tc.want,
-				}},
-			})
-		})
-	}
+	})
 }
 
 func TestAccRepoAIAPIKey_unauthorized(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -122,9 +123,8 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 	ctx = maskToken(ctx, d.data.token)
 	repoID := cfg.RepoID.ValueString()
 
-	keys, err := d.data.lists.List(ctx, repoID)
-	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiag("list", keyRef{repoID: repoID}, err))
+	keys, ok := d.data.listKeys(ctx, repoID, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	// keys is shared with every other reader of the cache: only read it.
@@ -142,4 +142,15 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 		"repo_id": repoID, "listed": len(keys), "matching": len(cfg.APIKeys),
 	})
 	resp.Diagnostics.Append(resp.State.Set(ctx, cfg)...)
+}
+
+// listKeys lists a repo's keys for a data source, through the shared cache;
+// the slice is shared with every other reader and must only be read.
+func (d *providerData) listKeys(ctx context.Context, repoID string, diags *diag.Diagnostics) ([]client.AIAPIKey, bool) {
+	keys, err := d.lists.List(ctx, repoID)
+	if err != nil {
+		diags.Append(apiErrorDiag("list", keyRef{repoID: repoID}, err))
+		return nil, false
+	}
+	return keys, true
 }

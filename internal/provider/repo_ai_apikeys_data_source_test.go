@@ -359,10 +359,7 @@ func TestAccRepoAIAPIKeysDataSource_nullKey(t *testing.T) {
 
 func TestAccRepoAIAPIKeysDataSource_validation(t *testing.T) {
 	env := newTestEnv(t)
-	cases := []struct {
-		name, config string
-		want         *regexp.Regexp
-	}{
+	testPlanErrors(t, env, []planErrorCase{
 		{"ai_type not allowed", keysDataConfig("test", env.repo(), "  ai_type = \"OPENAI_GPT\"\n"),
 			regexp.MustCompile(`(?s)ai_type.*one of:\s+\["OPENAI"\s+"GOOGLE"\s+"ANTHROPIC"\s+"AWS"\s+"OTHER"\],\s+got:\s+"OPENAI_GPT"`)},
 		{"ai_type in lower case", keysDataConfig("test", env.repo(), "  ai_type = \"openai\"\n"),
@@ -371,19 +368,7 @@ func TestAccRepoAIAPIKeysDataSource_validation(t *testing.T) {
 			regexp.MustCompile(`(?s)name.*at least 1`)},
 		{"empty repo_id", keysDataConfig("test", "", ""),
 			regexp.MustCompile(`(?s)repo_id.*at least 1`)},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: env.factories(),
-				Steps: []resource.TestStep{{
-					Config:      env.config(tc.config),
-					PlanOnly:    true,
-					ExpectError: tc.want,
-				}},
-			})
-		})
-	}
+	})
 }
 
 func TestAccRepoAIAPIKeysDataSource_unauthorized(t *testing.T) {
