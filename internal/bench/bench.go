@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/devcli"
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
 )
 
@@ -103,7 +104,7 @@ type report struct {
 // run builds the providers, then measures every phase for every N and kind.
 func run(ctx context.Context, opts options) (*report, error) {
 	if opts.root == "" {
-		root, err := moduleRoot(ctx)
+		root, err := devcli.ModuleRoot(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -188,15 +189,7 @@ func (b *bench) setup(ctx context.Context) error {
 			}
 		}
 	}
-	cfg := fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "flashbacknetwork/flashback" = %[1]q
-    "bench/noop"                 = %[1]q
-  }
-  direct {}
-}
-`, b.bin)
-	return os.WriteFile(b.cliConfig, []byte(cfg), 0o644)
+	return devcli.WriteCLIConfig(b.cliConfig, b.bin, "flashbacknetwork/flashback", "bench/noop")
 }
 
 func (b *bench) repoIDs() []string {
@@ -432,18 +425,6 @@ func medianSample(ss []sample) sample {
 		conns:     int(med(func(s sample) int64 { return int64(s.conns) })),
 		peakRSS:   med(func(s sample) int64 { return s.peakRSS }),
 	}
-}
-
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("find the module root with `go env GOMOD`: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside a Go module: run the benchmark from inside the repository")
-	}
-	return filepath.Dir(gomod), nil
 }
 
 func tail(s string, lines int) string {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/devcli"
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
 )
 
@@ -72,7 +73,7 @@ func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
 	defer cancel()
 
 	binDir, workDir := t.TempDir(), t.TempDir()
-	moduleRoot, err := filepath.Abs(filepath.Join("..", ".."))
+	moduleRoot, err := devcli.ModuleRoot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,16 +91,9 @@ func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
 	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpCreate, Drop: true, AfterAct: true, Count: 1})
 
 	cliConfig := filepath.Join(workDir, "cli.tfrc")
-	// OpenTofu resolves flashbacknetwork/flashback against its own registry.
-	writeFile(t, cliConfig, fmt.Sprintf(`
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/flashbacknetwork/flashback" = %[1]q
-    "registry.opentofu.org/flashbacknetwork/flashback" = %[1]q
-  }
-  direct {}
-}
-`, binDir))
+	if err := devcli.WriteCLIConfig(cliConfig, binDir, "flashbacknetwork/flashback"); err != nil {
+		t.Fatal(err)
+	}
 
 	var outputs []string
 	var logs []string

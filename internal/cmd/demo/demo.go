@@ -22,16 +22,15 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/devcli"
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
 )
 
 const (
-	// The quickstart's source, flashbacknetwork/flashback, means the first
-	// address to Terraform and the second to OpenTofu: override both, so that
-	// either CLI finds the provider just built.
-	providerAddress = "registry.terraform.io/flashbacknetwork/flashback"
-	tofuAddress     = "registry.opentofu.org/flashbacknetwork/flashback"
-	exampleDir      = "examples/quickstart"
+	// The quickstart's provider source; devcli overrides it for Terraform and
+	// OpenTofu alike.
+	providerSource = "flashbacknetwork/flashback"
+	exampleDir     = "examples/quickstart"
 	// The resource address the quickstart declares its keys under.
 	resourceAddress = "flashback_repo_ai_apikey.demo"
 
@@ -169,7 +168,7 @@ func newDemo(ctx context.Context, o options) (*demo, error) {
 		}
 	}
 	if o.root == "" {
-		if o.root, err = moduleRoot(ctx); err != nil {
+		if o.root, err = devcli.ModuleRoot(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -211,18 +210,6 @@ func randomToken() (string, error) {
 	return "demo_" + hex.EncodeToString(b), nil
 }
 
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("find the module root with `go env GOMOD`: %w; run the demo from inside the repository", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside a Go module: run the demo from inside the repository")
-	}
-	return filepath.Dir(gomod), nil
-}
-
 func (d *demo) buildProvider(ctx context.Context) error {
 	d.header("Building the provider into " + d.paths.bin)
 	name := "terraform-provider-flashback"
@@ -244,19 +231,7 @@ func (d *demo) buildProvider(ctx context.Context) error {
 // writeCLIConfig points Terraform at the provider just built, so that nothing
 // is ever looked up in a registry.
 func (d *demo) writeCLIConfig() error {
-	cfg := fmt.Sprintf(`# Written by internal/cmd/demo: Terraform uses the provider built into %[1]s.
-provider_installation {
-  dev_overrides {
-    %[2]q = %[1]q
-    %[3]q = %[1]q
-  }
-  direct {}
-}
-`, filepath.ToSlash(d.paths.bin), providerAddress, tofuAddress)
-	if err := os.WriteFile(d.paths.cliConfig, []byte(cfg), 0o644); err != nil {
-		return fmt.Errorf("write the Terraform CLI configuration: %w", err)
-	}
-	return nil
+	return devcli.WriteCLIConfig(d.paths.cliConfig, d.paths.bin, providerSource)
 }
 
 // startEmulator serves the emulator on a free loopback port. Its keys persist
