@@ -33,18 +33,22 @@ type Options struct {
 	// ListLag hides keys younger than this from lists, as an eventually consistent
 	// backend would.
 	ListLag time.Duration
+	// ListDeleted makes lists show soft-deleted keys too, with deletedAt set, as a
+	// backend whose list does not filter them out would.
+	ListDeleted bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
 
 // Server emulates the API. It is an http.Handler and safe for concurrent use.
 type Server struct {
-	tokenHash [sha256.Size]byte
-	hasToken  bool
-	dataFile  string
-	latency   time.Duration
-	listLag   time.Duration
-	now       func() time.Time
+	tokenHash   [sha256.Size]byte
+	hasToken    bool
+	dataFile    string
+	latency     time.Duration
+	listLag     time.Duration
+	listDeleted bool
+	now         func() time.Time
 
 	mu            sync.Mutex
 	repos         map[string]bool
@@ -62,15 +66,16 @@ type requestKind struct{ method, op string }
 // only when that file exists but cannot be read or parsed.
 func New(opts Options) (*Server, error) {
 	s := &Server{
-		tokenHash: sha256.Sum256([]byte(opts.Token)),
-		hasToken:  opts.Token != "",
-		dataFile:  opts.DataFile,
-		latency:   opts.Latency,
-		listLag:   opts.ListLag,
-		now:       opts.Now,
-		repos:     make(map[string]bool),
-		store:     newStore(),
-		requests:  make(map[requestKind]int),
+		tokenHash:   sha256.Sum256([]byte(opts.Token)),
+		hasToken:    opts.Token != "",
+		dataFile:    opts.DataFile,
+		latency:     opts.Latency,
+		listLag:     opts.ListLag,
+		listDeleted: opts.ListDeleted,
+		now:         opts.Now,
+		repos:       make(map[string]bool),
+		store:       newStore(),
+		requests:    make(map[requestKind]int),
 	}
 	if s.now == nil {
 		s.now = time.Now

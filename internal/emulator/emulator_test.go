@@ -1094,3 +1094,35 @@ func TestConcurrentCreates(t *testing.T) {
 		t.Errorf("data file holds %d keys, want %d", got, want)
 	}
 }
+
+func TestListDeletedShowsSoftDeletedKeys(t *testing.T) {
+	h := newHarness(t, Options{ListDeleted: true})
+	gone := h.create("r1", "gone", "OPENAI")
+	kept := h.create("r1", "kept", "OPENAI")
+	if err := h.emu.DeleteKey("r1", gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := h.list("r1")
+	if len(got) != 2 {
+		t.Fatalf("ListDeleted must list the soft-deleted key too, got %+v", got)
+	}
+	for _, k := range got {
+		switch k.ID {
+		case gone.ID:
+			if k.DeletedAt == nil {
+				t.Errorf("soft-deleted key %s listed without deletedAt", k.ID)
+			}
+		case kept.ID:
+			if k.DeletedAt != nil {
+				t.Errorf("live key %s listed with deletedAt %q", k.ID, *k.DeletedAt)
+			}
+		}
+	}
+	// Listed or not, a deleted key stays deleted.
+	if resp := h.do(http.MethodPut, itemPath("r1", gone.ID), `{"name":"back"}`); resp.status != http.StatusNotFound {
+		t.Fatalf("rename of a soft-deleted key: %d, want 404", resp.status)
+	}
+	if live := h.emu.LiveKeys("r1"); len(live) != 1 || live[0].ID != kept.ID {
+		t.Fatalf("LiveKeys = %+v, want only %s", live, kept.ID)
+	}
+}

@@ -111,9 +111,14 @@ func (s *Server) list(repoID string) result {
 	defer s.mu.Unlock()
 	now := s.now()
 	keys := make([]listedKey, 0)
-	for _, rec := range s.store.live(repoID) {
+	for _, rec := range s.store.sorted(repoID, s.listDeleted) {
 		if s.listLag > 0 && now.Sub(rec.CreatedAt) < s.listLag {
 			continue
+		}
+		var deletedAt *string
+		if rec.DeletedAt != nil {
+			at := rec.DeletedAt.UTC().Format(wireTime)
+			deletedAt = &at
 		}
 		keys = append(keys, listedKey{
 			ID:        rec.ID,
@@ -122,6 +127,7 @@ func (s *Server) list(repoID string) result {
 			Key:       rec.Key.Key,
 			AIType:    rec.AIType,
 			CreatedAt: rec.CreatedAt.UTC().Format(wireTime),
+			DeletedAt: deletedAt,
 		})
 	}
 	return result{status: http.StatusOK, body: listBody{Success: true, APIKeys: keys}}

@@ -88,9 +88,15 @@ func (st *store) liveKey(repoID, id string) (*record, bool) {
 
 // live returns the repo's non-deleted keys ("" = every repo), newest first.
 func (st *store) live(repoID string) []*record {
+	return st.sorted(repoID, false)
+}
+
+// sorted returns the repo's keys ("" = every repo), newest first, with the
+// soft-deleted ones only when withDeleted.
+func (st *store) sorted(repoID string, withDeleted bool) []*record {
 	var out []*record
 	for _, rec := range st.keys {
-		if rec.live() && (repoID == "" || rec.RepoID == repoID) {
+		if (withDeleted || rec.live()) && (repoID == "" || rec.RepoID == repoID) {
 			out = append(out, rec)
 		}
 	}
