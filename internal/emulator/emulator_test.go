@@ -322,3 +322,96 @@ func TestLatencyStopsWhenClientGivesUp(t *testing.T) {
 		t.Errorf("an abandoned create stored %+v", live)
 	}
 }
+
+// gatewayOptions declare organization org-1 with workspaces ws-1 and ws-2 and
+// their repos, plus workspace ws-x of another organization with its repo, and no
+// default workspace.
+func gatewayOptions() Options {
+	return Options{
+		Repos:   []string{},
+		OrgID:   "org-1",
+		OrgName: "Acme Corporation",
+		Workspaces: []Workspace{
+			{ID: "ws-1", Name: "Production"},
+			{ID: "ws-2", Name: "Staging"},
+			{ID: "ws-x", Name: "Theirs", OrgID: "org-x"},
+		},
+		WorkspaceRepos: []Repo{
+			{ID: "repo-a", Name: "gateway", WorkspaceID: "ws-1"},
+			{ID: "repo-b", Name: "batch", WorkspaceID: "ws-1"},
+			{ID: "repo-c", Name: "staging gateway", WorkspaceID: "ws-2"},
+			{ID: "repo-x", Name: "their gateway", WorkspaceID: "ws-x"},
+		},
+	}
+}
+
+// newGateway serves gatewayOptions, changed by configure if it is not nil.
+func newGateway(t *testing.T, configure func(*Options)) *harness {
+	t.Helper()
+	opts := gatewayOptions()
+	if configure != nil {
+		configure(&opts)
+	}
+	return newHarness(t, opts)
+}
+
+// expectOK checks a 200 with a JSON body and decodes it strictly into v, so
+// that a field the contract does not name (a secret) fails the test.
+func expectOK(t *testing.T, resp response, v any) {
+	t.Helper()
+	if resp.status != http.StatusOK {
+		t.Fatalf("status %d, want 200; body %s", resp.status, resp.body)
+	}
+	if ct := resp.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	decodeStrict(t, resp.body, v)
+}
+
+// expectErrorMentioning is expectError for a message that must name something.
+func expectErrorMentioning(t *testing.T, resp response, status int, parts ...string) {
+	t.Helper()
+	msg := expectError(t, resp, status)
+	for _, part := range parts {
+		if !strings.Contains(msg.Message, part) {
+			t.Errorf("message %q does not mention %q", msg.Message, part)
+		}
+	}
+}
+
+func TestUnauthorizedOnEveryCollection(t *testing.T) {
+	h := newGateway(t, nil)
+	requests := []struct{ method, path, body string }{
+		{http.MethodGet, "/ai/llm", ""},
+		{http.MethodGet, "/ai/llm/available", ""},
+		{http.MethodPost, "/ai/llm", `{"name":"x","aiType":"OPENAI","endpoint":"https://a.example","secret":"s","workspaceId":"ws-1"}`},
+		{http.MethodPut, "/ai/llm/some-id", `{"name":"x"}`},
+		{http.MethodDelete, "/ai/llm/some-id", ""},
+		{http.MethodPost, "/ai/llm/some-id/validate", ""},
+		{http.MethodGet, "/policy?orgId=org-1", ""},
+		{http.MethodPost, "/policy", `{"name":"p","content":"c","riskType":"LOW","actionType":0,"orgId":"org-1"}`},
+		{http.MethodGet, "/policy/some-id", ""},
+		{http.MethodPut, "/policy/some-id", `{"name":"x"}`},
+		{http.MethodDelete, "/policy/some-id", ""},
+		{http.MethodGet, "/repo", ""},
+		{http.MethodGet, "/workspace", ""},
+		{http.MethodGet, "/workspace/ws-1", ""},
+		{http.MethodGet, "/user/profile", ""},
+		{http.MethodGet, "/organization/org-1", ""},
+	}
+	for _, req := range requests {
+		t.Run(req.method+" "+req.path, func(t *testing.T) {
+			resp, err := h.send(h.client, req.method, req.path, "Bearer wrong", req.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectError(t, resp, http.StatusUnauthorized)
+			if got := resp.header.Get("WWW-Authenticate"); got != "Bearer" {
+				t.Errorf("WWW-Authenticate %q, want Bearer", got)
+			}
+		})
+	}
+	if llms, policies := h.emu.LLMs(""), h.emu.Policies(); len(llms) != 0 || len(policies) != 0 {
+		t.Errorf("unauthorized requests stored %+v and %+v", llms, policies)
+	}
+}

@@ -181,3 +181,82 @@ func TestChaosIsReproducible(t *testing.T) {
 		h.list("r1")
 	}
 }
+
+func TestFaultsTargetOneCollectionOperation(t *testing.T) {
+	h := newGateway(t, nil)
+	h.emu.InjectFault(Fault{Op: OpLLMCreate, Status: http.StatusServiceUnavailable, RetryAfter: "2", Count: 1})
+	h.emu.InjectFault(Fault{Op: OpPolicyGet, Status: http.StatusTooManyRequests, RetryAfter: "0", Count: 1})
+
+	// Other collections' creates and lists are not touched.
+	h.create("repo-a", "k", "OPENAI")
+	p := h.createPolicy("p", "", "")
+	h.listLLMs("")
+
+	resp := h.do(http.MethodPost, "/ai/llm", llmBody("ws-1", "l"))
+	expectError(t, resp, http.StatusServiceUnavailable)
+	if resp.header.Get("Retry-After") != "2" {
+		t.Errorf("Retry-After %q", resp.header.Get("Retry-After"))
+	}
+	if stored := h.emu.LLMs(""); len(stored) != 0 {
+		t.Fatalf("a faulted create stored %+v", stored)
+	}
+	h.createLLM("ws-1", "l")
+
+	expectError(t, h.do(http.MethodGet, policyPath(p.ID), ""), http.StatusTooManyRequests)
+	h.getPolicy(p.ID)
+	if n := h.emu.Requests(http.MethodGet, OpPolicyGet); n != 2 {
+		t.Errorf("Requests(GET, policy.get) = %d, want the faulted one counted too", n)
+	}
+}
+
+func TestAfterActFaultsOnEveryCreate(t *testing.T) {
+	h := newGateway(t, nil)
+	h.emu.InjectFault(Fault{Op: OpLLMCreate, Status: http.StatusOK, AfterAct: true, Count: 1,
+		Body: `{"success":true,"aiLlmId":"{{id}}","lost":true}`})
+	h.emu.InjectFault(Fault{Op: OpPolicyCreate, Status: http.StatusBadGateway, AfterAct: true, Count: 1,
+		Body: `<html>502 for {{id}}</html>`, ContentType: "text/html"})
+	h.emu.InjectFault(Fault{Op: OpLLMUpdate, Drop: true, AfterAct: true, Count: 1})
+
+	resp := h.do(http.MethodPost, "/ai/llm", llmBody("ws-1", "l"))
+	stored := h.emu.LLMs("ws-1")
+	if len(stored) != 1 {
+		t.Fatalf("LLMs = %+v, want the configuration created before the fault", stored)
+	}
+	if want := `{"success":true,"aiLlmId":"` + stored[0].ID + `","lost":true}`; resp.status != http.StatusOK || string(resp.body) != want {
+		t.Errorf("create answered %d %s, want %s", resp.status, resp.body, want)
+	}
+
+	resp = h.do(http.MethodPost, "/policy", policyCreateBody("p", "", ""))
+	policies := h.emu.Policies()
+	if len(policies) != 1 {
+		t.Fatalf("Policies = %+v, want the policy created before the fault", policies)
+	}
+	if want := "<html>502 for " + policies[0].ID + "</html>"; resp.status != http.StatusBadGateway || string(resp.body) != want {
+		t.Errorf("policy create answered %d %s, want %s", resp.status, resp.body, want)
+	}
+
+	if _, err := h.send(h.client, http.MethodPut, llmPath(stored[0].ID), "Bearer "+testToken, `{"name":"renamed"}`); err == nil {
+		t.Fatal("a dropped update got a response")
+	}
+	if got := h.emu.LLMs("ws-1")[0].Name; got != "renamed" {
+		t.Errorf("name after a dropped AfterAct update = %q, want the rename applied", got)
+	}
+}
+
+func TestChaosCoversEveryCollection(t *testing.T) {
+	h := newGateway(t, nil)
+	h.emu.SetChaos(&Chaos{Rate: 1, Seed: 3})
+	for _, path := range []string{"/ai/llm", "/policy?orgId=org-1", "/repo", "/workspace", "/user/profile"} {
+		resp, err := h.send(h.client, http.MethodGet, path, "Bearer "+testToken, "")
+		if err == nil && resp.status < 429 {
+			t.Errorf("GET %s under full chaos answered %d", path, resp.status)
+		}
+	}
+	resp, err := h.send(h.client, http.MethodPost, "/ai/llm", "Bearer "+testToken, llmBody("ws-1", "l"))
+	if err == nil && resp.status < 429 {
+		t.Errorf("a create under full chaos answered %d", resp.status)
+	}
+	if stored := h.emu.LLMs(""); len(stored) != 0 {
+		t.Errorf("chaos before acting stored %+v", stored)
+	}
+}

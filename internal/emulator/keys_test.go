@@ -480,3 +480,18 @@ func TestListDeletedShowsSoftDeletedKeys(t *testing.T) {
 		t.Fatalf("LiveKeys = %+v, want only %s", live, kept.ID)
 	}
 }
+
+func TestKeysFollowTheRepoDeclarations(t *testing.T) {
+	h := newGateway(t, nil)
+	// A repo declared with its workspace serves keys like one in Repos.
+	k := h.create("repo-c", "k", "OPENAI")
+	if got := h.list("repo-c"); len(got) != 1 || got[0].ID != k.ID {
+		t.Fatalf("list repo-c = %+v", got)
+	}
+	// Another organization's repo exists, but its keys are out of reach.
+	expectErrorMentioning(t, h.do(http.MethodGet, collectionPath("repo-x"), ""), http.StatusForbidden, "repo-x")
+	expectError(t, h.do(http.MethodPost, collectionPath("repo-x"), `{"name":"x","aiType":"OPENAI"}`), http.StatusForbidden)
+	if live := h.emu.LiveKeys("repo-x"); len(live) != 0 {
+		t.Errorf("a forbidden create stored %+v", live)
+	}
+}
