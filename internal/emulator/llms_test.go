@@ -165,6 +165,12 @@ func TestLLMCreateWithStoredAPIKey(t *testing.T) {
 	if v := h.validateLLM(created.AILLMID); v.Success {
 		t.Errorf("validate without endpoint or secret succeeded: %+v", v)
 	}
+	// An http(s) endpoint is not enough: validate needs a secret too.
+	expectOK(t, h.do(http.MethodPost, "/ai/llm", `{"name":"no secret","aiType":"OPENAI","endpoint":"https://api.openai.com/v1",`+
+		`"apiKeyUuid":"key-9","workspaceId":"ws-1"}`), &created)
+	if v := h.validateLLM(created.AILLMID); v.Success || !strings.Contains(v.Message, "secret") {
+		t.Errorf("validate without a secret = %+v, want success false naming the secret", v)
+	}
 }
 
 func TestLLMCreateRejectsInvalidBodies(t *testing.T) {
