@@ -20,7 +20,8 @@ type Options struct {
 	// is authorized.
 	Token string
 	// Repos are repos the token may access, each named after its id, in the
-	// default workspace (DefaultWorkspaceID). Any other repo id gives 403 on the
+	// default workspace (DefaultWorkspaceID). A repo id declared neither here nor
+	// in WorkspaceRepos, or in another organization's workspace, gives 403 on the
 	// AI API key endpoints.
 	Repos []string
 	// OrgID is the organization of the token's user; default DefaultOrgID.
