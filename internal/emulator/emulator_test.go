@@ -162,6 +162,7 @@ func expectError(t *testing.T, resp response, status int) wireMessage {
 }
 
 func TestUnauthorized(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{})
 	existing := h.create("r1", "existing", "OPENAI")
 	requests := []struct{ method, path, body string }{
@@ -202,6 +203,7 @@ func TestUnauthorized(t *testing.T) {
 }
 
 func TestEmptyTokenAuthorizesNothing(t *testing.T) {
+	t.Parallel()
 	emu, err := New(Options{Repos: []string{"r1"}})
 	if err != nil {
 		t.Fatal(err)
@@ -221,6 +223,7 @@ func TestEmptyTokenAuthorizesNothing(t *testing.T) {
 }
 
 func TestCounters(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{})
 	keepAlive := &http.Client{Transport: &http.Transport{}}
 	defer keepAlive.CloseIdleConnections()
@@ -287,6 +290,7 @@ func TestCounters(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{Latency: 50 * time.Millisecond})
 	start := time.Now()
 	h.list("r1")
@@ -296,6 +300,7 @@ func TestLatency(t *testing.T) {
 }
 
 func TestLatencyStopsWhenClientGivesUp(t *testing.T) {
+	t.Parallel()
 	emu, err := New(Options{Token: testToken, Repos: []string{"r1"}, Latency: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -380,6 +385,7 @@ func expectErrorMentioning(t *testing.T, resp response, status int, parts ...str
 }
 
 func TestUnauthorizedOnEveryCollection(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	requests := []struct{ method, path, body string }{
 		{http.MethodGet, "/ai/llm", ""},

@@ -8,6 +8,7 @@ import (
 )
 
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	const body = `{"name":"k","aiType":"OPENAI"}`
 
 	t.Run("status with Retry-After, once", func(t *testing.T) {
@@ -154,6 +155,7 @@ func chaosOutcomes(t *testing.T, seed int64, n int) (outcomes []string, created 
 }
 
 func TestChaosIsReproducible(t *testing.T) {
+	t.Parallel()
 	first, created, h := chaosOutcomes(t, 7, 80)
 	again, _, _ := chaosOutcomes(t, 7, 80)
 	other, _, _ := chaosOutcomes(t, 8, 80)
@@ -183,6 +185,7 @@ func TestChaosIsReproducible(t *testing.T) {
 }
 
 func TestFaultsTargetOneCollectionOperation(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	h.emu.InjectFault(Fault{Op: OpLLMCreate, Status: http.StatusServiceUnavailable, RetryAfter: "2", Count: 1})
 	h.emu.InjectFault(Fault{Op: OpPolicyGet, Status: http.StatusTooManyRequests, RetryAfter: "0", Count: 1})
@@ -210,6 +213,7 @@ func TestFaultsTargetOneCollectionOperation(t *testing.T) {
 }
 
 func TestAfterActFaultsOnEveryCreate(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	h.emu.InjectFault(Fault{Op: OpLLMCreate, Status: http.StatusOK, AfterAct: true, Count: 1,
 		Body: `{"success":true,"aiLlmId":"{{id}}","lost":true}`})
@@ -244,6 +248,7 @@ func TestAfterActFaultsOnEveryCreate(t *testing.T) {
 }
 
 func TestChaosCoversEveryCollection(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	h.emu.SetChaos(&Chaos{Rate: 1, Seed: 3})
 	for _, path := range []string{"/ai/llm", "/policy?orgId=org-1", "/repo", "/workspace", "/user/profile"} {

@@ -82,6 +82,7 @@ func names(keys []wireKey) []string {
 }
 
 func TestCreateListUpdateDeleteRoundTrip(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	clock.Set(time.Date(2024, 1, 15, 10, 30, 0, 123456789, time.UTC))
 	h := newHarness(t, Options{Now: clock.Now})
@@ -164,6 +165,7 @@ func TestCreateListUpdateDeleteRoundTrip(t *testing.T) {
 }
 
 func TestListIsNewestFirstByCreatedAtThenCreationOrder(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newHarness(t, Options{Now: clock.Now})
 	start := clock.Now()
@@ -190,6 +192,7 @@ func TestListIsNewestFirstByCreatedAtThenCreationOrder(t *testing.T) {
 }
 
 func TestListNeverContainsSecrets(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{})
 	var secrets []string
 	for i := range 5 {
@@ -214,6 +217,7 @@ func TestListNeverContainsSecrets(t *testing.T) {
 }
 
 func TestForbiddenRepo(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{})
 	expectError(t, h.do(http.MethodGet, collectionPath("other"), ""), http.StatusForbidden)
 	expectError(t, h.do(http.MethodPost, collectionPath("other"), `{"name":"x","aiType":"OPENAI"}`), http.StatusForbidden)
@@ -231,6 +235,7 @@ func TestForbiddenRepo(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{})
 	unknown := "550e8400-e29b-41d4-a716-446655440000"
 	expectError(t, h.do(http.MethodPut, itemPath("r1", unknown), `{"name":"x"}`), http.StatusNotFound)
@@ -262,6 +267,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestCreateRejectsInvalidBodies(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{})
 	cases := map[string]string{
 		"not JSON":             `not json`,
@@ -308,6 +314,7 @@ func TestCreateRejectsInvalidBodies(t *testing.T) {
 }
 
 func TestUpdateRejectsInvalidBodies(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{})
 	k := h.create("r1", "original", "OPENAI")
 	cases := map[string]string{
@@ -336,6 +343,7 @@ func TestUpdateRejectsInvalidBodies(t *testing.T) {
 }
 
 func TestListLagHidesNewKeys(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newHarness(t, Options{Now: clock.Now, ListLag: 10 * time.Second})
 	k := h.create("r1", "fresh", "OPENAI")
@@ -361,6 +369,7 @@ func TestListLagHidesNewKeys(t *testing.T) {
 }
 
 func TestOutOfBandChanges(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{})
 	a := h.create("r1", "a", "OPENAI")
 	b := h.create("r1", "b", "OPENAI")
@@ -390,6 +399,7 @@ func TestOutOfBandChanges(t *testing.T) {
 }
 
 func TestConcurrentCreates(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "state.json")
 	h := newHarness(t, Options{DataFile: file})
 	const workers, perWorker = 16, 8
@@ -450,6 +460,7 @@ func TestConcurrentCreates(t *testing.T) {
 }
 
 func TestListDeletedShowsSoftDeletedKeys(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{ListDeleted: true})
 	gone := h.create("r1", "gone", "OPENAI")
 	kept := h.create("r1", "kept", "OPENAI")
@@ -482,6 +493,7 @@ func TestListDeletedShowsSoftDeletedKeys(t *testing.T) {
 }
 
 func TestKeysFollowTheRepoDeclarations(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	// A repo declared with its workspace serves keys like one in Repos.
 	k := h.create("repo-c", "k", "OPENAI")

@@ -102,6 +102,7 @@ func llmNames(llms []wireLLM) []string {
 }
 
 func TestLLMCreateListRoundTrip(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	clock.Set(time.Date(2024, 1, 15, 10, 30, 0, 123456789, time.UTC))
 	h := newGateway(t, func(o *Options) { o.Now = clock.Now })
@@ -155,6 +156,7 @@ func TestLLMCreateListRoundTrip(t *testing.T) {
 }
 
 func TestLLMCreateWithStoredAPIKey(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	var created wireLLMID
 	expectOK(t, h.do(http.MethodPost, "/ai/llm", `{"name":"stored","aiType":"ANTHROPIC","apiKeyUuid":"key-9","workspaceId":"ws-1"}`), &created)
@@ -174,6 +176,7 @@ func TestLLMCreateWithStoredAPIKey(t *testing.T) {
 }
 
 func TestLLMCreateRejectsInvalidBodies(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	valid := map[string]any{"name": "x", "aiType": "OPENAI", "endpoint": "https://api.openai.com/v1", "secret": "s", "workspaceId": "ws-1"}
 	with := func(changes map[string]any) string {
@@ -228,6 +231,7 @@ func TestLLMCreateRejectsInvalidBodies(t *testing.T) {
 }
 
 func TestLLMNameIsUniqueInItsWorkspace(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	a := h.createLLM("ws-1", "a")
 	b := h.createLLM("ws-1", "b")
@@ -243,6 +247,7 @@ func TestLLMNameIsUniqueInItsWorkspace(t *testing.T) {
 }
 
 func TestLLMWorkspaceAccess(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	for _, ws := range []string{"ws-x", "unknown"} {
 		expectErrorMentioning(t, h.do(http.MethodPost, "/ai/llm", llmBody(ws, "x")), http.StatusForbidden, ws)
@@ -258,6 +263,7 @@ func TestLLMWorkspaceAccess(t *testing.T) {
 }
 
 func TestLLMUpdate(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	id := h.createLLM("ws-1", "original")
 
@@ -310,6 +316,7 @@ func TestLLMUpdate(t *testing.T) {
 }
 
 func TestLLMDeleteIsHard(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	id := h.createLLM("ws-1", "doomed")
 	kept := h.createLLM("ws-1", "kept")
@@ -333,6 +340,7 @@ func TestLLMDeleteIsHard(t *testing.T) {
 }
 
 func TestLLMDeleteRefusedWhileARepoUsesIt(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	id := h.createLLM("ws-1", "used")
 	for _, repo := range []string{"repo-a", "repo-b"} {
@@ -367,6 +375,7 @@ func TestLLMDeleteRefusedWhileARepoUsesIt(t *testing.T) {
 }
 
 func TestLLMValidate(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	upstream := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
 	defer upstream.Close()
@@ -422,6 +431,7 @@ func TestLLMValidate(t *testing.T) {
 }
 
 func TestLLMListLagHidesNewConfigurations(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newGateway(t, func(o *Options) { o.Now = clock.Now; o.ListLag = 10 * time.Second })
 	id := h.createLLM("ws-1", "fresh")
@@ -448,6 +458,7 @@ func TestLLMListLagHidesNewConfigurations(t *testing.T) {
 }
 
 func TestLLMOutOfBandChanges(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	id := h.createLLM("ws-1", "a")
 	h.createLLM("ws-1", "b")

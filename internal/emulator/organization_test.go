@@ -45,6 +45,7 @@ type wireOrganization struct {
 }
 
 func TestProfileGivesTheOrganization(t *testing.T) {
+	t.Parallel()
 	for want, opts := range map[string]Options{"org-1": gatewayOptions(), DefaultOrgID: {}} {
 		h := newHarness(t, opts)
 		var profile wireProfile
@@ -57,6 +58,7 @@ func TestProfileGivesTheOrganization(t *testing.T) {
 }
 
 func TestOrganization(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	var org wireOrganization
 	expectOK(t, h.do(http.MethodGet, "/organization/org-1", ""), &org)

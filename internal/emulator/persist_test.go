@@ -13,6 +13,7 @@ import (
 )
 
 func TestPersistenceAcrossRestarts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "state.json")
 	// An existing, too-open file is replaced by a private one.
@@ -75,6 +76,7 @@ func TestPersistenceAcrossRestarts(t *testing.T) {
 }
 
 func TestDataFileErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, err := New(Options{DataFile: filepath.Join(dir, "absent.json")}); err != nil {
 		t.Errorf("a missing data file must be an empty store, got %v", err)
@@ -103,6 +105,7 @@ func TestDataFileErrors(t *testing.T) {
 }
 
 func TestFailedSaveLeavesStoreUnchanged(t *testing.T) {
+	t.Parallel()
 	sub := filepath.Join(t.TempDir(), "sub")
 	if err := os.Mkdir(sub, 0o700); err != nil {
 		t.Fatal(err)
@@ -125,6 +128,7 @@ func TestFailedSaveLeavesStoreUnchanged(t *testing.T) {
 }
 
 func TestPersistenceOfEveryCollection(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "state.json")
 	clock := newFakeClock()
@@ -196,6 +200,7 @@ func TestPersistenceOfEveryCollection(t *testing.T) {
 }
 
 func TestDataFileVersion1Loads(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "v1.json")
 	v1 := `{"version":1,"keys":[{"id":"k1","name":"old","repoId":"r1","key":"FB_AI_x","aiType":"OPENAI",` +
 		`"secret":"s1","createdAt":"2024-01-15T10:30:00Z","deletedAt":null,"seq":4}]}`
@@ -215,6 +220,7 @@ func TestDataFileVersion1Loads(t *testing.T) {
 // A data file reused with other declarations can hold objects whose workspace
 // or organization the caller can no longer reach: they are refused, not lost.
 func TestObjectsOutOfReachAfterRestart(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "state.json")
 	h := newGateway(t, func(o *Options) { o.DataFile = file })
 	llm := h.createLLM("ws-2", "l")
@@ -244,6 +250,7 @@ func TestObjectsOutOfReachAfterRestart(t *testing.T) {
 }
 
 func TestFailedSaveLeavesEveryCollectionUnchanged(t *testing.T) {
+	t.Parallel()
 	sub := filepath.Join(t.TempDir(), "sub")
 	if err := os.Mkdir(sub, 0o700); err != nil {
 		t.Fatal(err)

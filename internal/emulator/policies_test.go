@@ -99,6 +99,7 @@ func (h *harness) listPolicies(query string) []string {
 }
 
 func TestPolicyCreateGetRoundTrip(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newGateway(t, func(o *Options) { o.Now = clock.Now })
 	user := wireUserRef{ID: userID, Name: userName, LastName: userLastName, Email: userEmail}
@@ -138,6 +139,7 @@ func TestPolicyCreateGetRoundTrip(t *testing.T) {
 }
 
 func TestPolicyListMatchesTheScopeExactly(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	h.createPolicy("org", "", "")
 	h.createPolicy("ws-1", "ws-1", "")
@@ -182,6 +184,7 @@ func TestPolicyListMatchesTheScopeExactly(t *testing.T) {
 }
 
 func TestPolicyCreateRejects(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	with := func(changes map[string]any) string {
 		body := map[string]any{"name": "p", "content": "c", "riskType": "LOW", "actionType": 0, "orgId": "org-1"}
@@ -239,6 +242,7 @@ func TestPolicyCreateRejects(t *testing.T) {
 }
 
 func TestPolicyUpdate(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newGateway(t, func(o *Options) { o.Now = clock.Now })
 	created := h.createPolicy("original", "ws-1", "repo-a")
@@ -287,6 +291,7 @@ func TestPolicyUpdate(t *testing.T) {
 }
 
 func TestPolicyDeleteIsSoft(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newGateway(t, func(o *Options) { o.Now = clock.Now })
 	doomed := h.createPolicy("doomed", "", "")
@@ -313,6 +318,7 @@ func TestPolicyDeleteIsSoft(t *testing.T) {
 }
 
 func TestPolicyListLagHidesNewPoliciesFromListsOnly(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newGateway(t, func(o *Options) { o.Now = clock.Now; o.ListLag = 5 * time.Second })
 	p := h.createPolicy("fresh", "ws-1", "")
@@ -329,6 +335,7 @@ func TestPolicyListLagHidesNewPoliciesFromListsOnly(t *testing.T) {
 }
 
 func TestPolicyOutOfBandChanges(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newGateway(t, func(o *Options) { o.Now = clock.Now })
 	p := h.createPolicy("a", "ws-1", "")
@@ -372,6 +379,7 @@ func TestPolicyOutOfBandChanges(t *testing.T) {
 }
 
 func TestPolicyErrorsNameTheCause(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	expectErrorMentioning(t, h.do(http.MethodPost, "/policy", policyCreateBody("p", "ws-2", "repo-a")), http.StatusBadRequest, "repo-a", "ws-2")
 	expectErrorMentioning(t, h.do(http.MethodGet, "/policy", ""), http.StatusBadRequest, "orgId")

@@ -73,6 +73,7 @@ func repoIDs(repos []wireRepo) []string {
 }
 
 func TestRepoListShape(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newGateway(t, func(o *Options) { o.Now = clock.Now })
 	llm := h.createLLM("ws-1", "openai")
@@ -125,6 +126,7 @@ func TestRepoListShape(t *testing.T) {
 }
 
 func TestRepoListFilters(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	cases := map[string][]string{
 		"":                                {"repo-a", "repo-b", "repo-c"},
@@ -147,6 +149,7 @@ func TestRepoListFilters(t *testing.T) {
 }
 
 func TestOptionsReposGoToTheDefaultWorkspace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{Repos: []string{"r1", "r2", "r1"}})
 	repos := h.listRepos("")
 	if got := repoIDs(repos); !slices.Equal(got, []string{"r1", "r2"}) {
@@ -162,6 +165,7 @@ func TestOptionsReposGoToTheDefaultWorkspace(t *testing.T) {
 }
 
 func TestAddRepoLeavesADeclaredRepoWhereItIs(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	h.emu.AddRepo("repo-x")
 	if got := repoIDs(h.listRepos("")); slices.Contains(got, "repo-x") {
@@ -171,6 +175,7 @@ func TestAddRepoLeavesADeclaredRepoWhereItIs(t *testing.T) {
 }
 
 func TestAttachAndDetachLLMs(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, func(o *Options) { o.WorkspaceRepos[1].LLMIDs = []string{"seeded-elsewhere"} })
 	a := h.createLLM("ws-1", "a")
 	b := h.createLLM("ws-1", "b")

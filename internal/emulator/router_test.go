@@ -8,6 +8,7 @@ import (
 )
 
 func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{})
 	cases := []struct{ method, path, allow string }{
 		{http.MethodPatch, collectionPath("r1"), "GET, POST"},
@@ -38,6 +39,7 @@ func TestMethodNotAllowed(t *testing.T) {
 }
 
 func TestEscapedPathSegments(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Options{Repos: []string{"a/b", "a", "repo 1"}})
 	for _, repo := range []string{"a/b", "repo 1"} {
 		t.Run(repo, func(t *testing.T) {
@@ -74,6 +76,7 @@ func TestEscapedPathSegments(t *testing.T) {
 // The contract has no read-one call for AI LLM configurations or repos: GET on
 // their item paths is no route (404), whatever the id, and needs no token.
 func TestReadOneCallsThatDoNotExist(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	id := h.createLLM("ws-1", "exists")
 	h.emu.ResetCounters()
@@ -103,6 +106,7 @@ func TestReadOneCallsThatDoNotExist(t *testing.T) {
 }
 
 func TestEveryOperationIsCountedUnderItsOwnName(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	llm := h.createLLM("ws-1", "l")
 	policy := h.createPolicy("p", "", "").ID

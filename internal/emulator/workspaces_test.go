@@ -45,6 +45,7 @@ func (h *harness) listWorkspaces() []wireWorkspace {
 }
 
 func TestWorkspaceListAndGet(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	list := h.listWorkspaces()
 	var got []string
@@ -68,6 +69,7 @@ func TestWorkspaceListAndGet(t *testing.T) {
 }
 
 func TestDefaultWorkspaceOnlyWhenNeeded(t *testing.T) {
+	t.Parallel()
 	h := newGateway(t, nil)
 	for _, ws := range h.listWorkspaces() {
 		if ws.ID == DefaultWorkspaceID {
@@ -96,6 +98,7 @@ func TestDefaultWorkspaceOnlyWhenNeeded(t *testing.T) {
 }
 
 func TestNewRejectsContradictoryDeclarations(t *testing.T) {
+	t.Parallel()
 	cases := map[string]Options{
 		"workspace without id":     {Workspaces: []Workspace{{Name: "x"}}},
 		"workspace declared twice": {Workspaces: []Workspace{{ID: "w"}, {ID: "w"}}},
