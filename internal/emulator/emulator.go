@@ -1,7 +1,3 @@
-// Package emulator is an in-memory stand-in for the Flashback AI API key endpoints
-// (see shared/flashback-api.md), faithful enough to run the provider's whole
-// lifecycle against it, with hooks to change keys behind the provider's back, count
-// traffic and inject failures.
 package emulator
 
 import (
@@ -23,18 +19,34 @@ type Options struct {
 	// Token is the one bearer token the server accepts. If it is empty, no request
 	// is authorized.
 	Token string
-	// Repos are the repos the token may access; any other repo id gives 403.
+	// Repos are repos the token may access, each named after its id, in the
+	// default workspace (DefaultWorkspaceID). A repo id declared neither here nor
+	// in WorkspaceRepos, or in another organization's workspace, gives 403 on the
+	// AI API key endpoints.
 	Repos []string
+	// OrgID is the organization of the token's user; default DefaultOrgID.
+	OrgID string
+	// OrgName is the organization's name; default DefaultOrgName.
+	OrgName string
+	// Workspaces declares workspaces, in the order GET /workspace lists them. The
+	// default workspace is added after them when Repos (or a WorkspaceRepos entry
+	// without a workspace) needs it and they do not declare it.
+	Workspaces []Workspace
+	// WorkspaceRepos declares repos with their name, workspace and attached AI LLM
+	// configurations, after Repos in the order GET /repo lists them.
+	WorkspaceRepos []Repo
 	// DataFile, when set, is loaded by New and rewritten atomically after every
-	// change. It holds secrets and is written with mode 0600.
+	// change. It holds keys, AI LLM configurations, policies and the repos'
+	// attached LLMs (which then win over WorkspaceRepos' LLMIDs), secrets
+	// included, and is written with mode 0600.
 	DataFile string
 	// Latency delays every request, or until the client gives up.
 	Latency time.Duration
-	// ListLag hides keys younger than this from lists, as an eventually consistent
-	// backend would.
+	// ListLag hides keys, AI LLM configurations and policies younger than this
+	// from lists, as an eventually consistent backend would.
 	ListLag time.Duration
-	// ListDeleted makes lists show soft-deleted keys too, with deletedAt set, as a
-	// backend whose list does not filter them out would.
+	// ListDeleted makes key lists show soft-deleted keys too, with deletedAt set,
+	// as a backend whose list does not filter them out would.
 	ListDeleted bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -50,20 +62,23 @@ type Server struct {
 	listDeleted bool
 	now         func() time.Time
 
-	mu            sync.Mutex
-	repos         map[string]bool
-	store         *store
-	faults        []*Fault
-	chaos         *chaos
-	requests      map[requestKind]int
-	responseBytes int64
-	connections   int
+	mu             sync.Mutex
+	dir            *directory
+	store          *store
+	failValidation bool
+	faults         []*Fault
+	chaos          *chaos
+	requests       map[requestKind]int
+	responseBytes  int64
+	connections    int
 }
 
 type requestKind struct{ method, op string }
 
-// New returns a server holding the keys saved in opts.DataFile, if any. It fails
-// only when that file exists but cannot be read or parsed.
+// New returns a server holding the objects declared in opts and those saved in
+// opts.DataFile, if any. It fails when the declarations contradict each other
+// (a repo in an undeclared workspace, an id declared twice) or when the data
+// file exists but cannot be read or parsed.
 func New(opts Options) (*Server, error) {
 	s := &Server{
 		tokenHash:   sha256.Sum256([]byte(opts.Token)),
@@ -73,38 +88,35 @@ func New(opts Options) (*Server, error) {
 		listLag:     opts.ListLag,
 		listDeleted: opts.ListDeleted,
 		now:         opts.Now,
-		repos:       make(map[string]bool),
 		store:       newStore(),
 		requests:    make(map[requestKind]int),
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	for _, repo := range opts.Repos {
-		s.repos[repo] = true
+	dir, err := newDirectory(opts, s.now())
+	if err != nil {
+		return nil, err
+	}
+	s.dir = dir
+	for _, r := range dir.repoOrder {
+		if ids := dir.repos[r].LLMIDs; len(ids) > 0 {
+			s.store.attachments[r] = ids
+		}
 	}
 	if opts.DataFile != "" {
-		st, err := loadStore(opts.DataFile)
-		if err != nil {
+		if err := loadStore(opts.DataFile, s.store); err != nil {
 			return nil, err
 		}
-		s.store = st
 	}
 	return s, nil
-}
-
-// AddRepo grants the token access to one more repo.
-func (s *Server) AddRepo(repoID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.repos[repoID] = true
 }
 
 // ServeHTTP counts the request, waits out the configured latency, then either
 // fails it as an injected fault or chaos says, or answers it as the API would.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt := parseRoute(r.URL.EscapedPath())
-	op := rt.op(r.Method)
+	d := match(r.Method, r.URL.EscapedPath())
+	op := d.op()
 
 	s.mu.Lock()
 	s.requests[requestKind{r.Method, op}]++
@@ -131,7 +143,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fault, "")
 		return
 	}
-	res := s.handle(r, rt, op)
+	res := s.handle(r, d)
 	if fault != nil {
 		s.fail(w, fault, res.createdID)
 		return
@@ -155,35 +167,26 @@ func errorResult(status int, format string, args ...any) result {
 	return result{status: status, body: messageBody{Message: fmt.Sprintf(format, args...)}}
 }
 
-func (s *Server) handle(r *http.Request, rt route, op string) result {
-	if rt.kind == routeNone {
+func okResult(body any) result {
+	return result{status: http.StatusOK, body: body}
+}
+
+func (s *Server) handle(r *http.Request, d dispatch) result {
+	switch {
+	case d.endpoint == nil && len(d.allow) == 0:
 		return errorResult(http.StatusNotFound, "no endpoint at %s", r.URL.Path)
-	}
-	if op == "" {
-		allow := rt.allow()
+	case d.endpoint == nil:
+		allow := strings.Join(d.allow, ", ")
 		res := errorResult(http.StatusMethodNotAllowed, "method %s is not allowed here; use %s", r.Method, allow)
 		res.header = map[string]string{"Allow": allow}
 		return res
+	case d.endpoint.handle == nil:
+		return errorResult(http.StatusNotFound, "no endpoint at %s: %s", r.URL.Path, d.endpoint.absent)
 	}
 	if res, ok := s.authenticate(r); !ok {
 		return res
 	}
-	s.mu.Lock()
-	allowed := s.repos[rt.repoID]
-	s.mu.Unlock()
-	if !allowed {
-		return errorResult(http.StatusForbidden, "insufficient permissions for repo %s", rt.repoID)
-	}
-	switch op {
-	case OpList:
-		return s.list(rt.repoID)
-	case OpCreate:
-		return s.create(r, rt.repoID)
-	case OpUpdate:
-		return s.update(r, rt.repoID, rt.keyID)
-	default:
-		return s.delete(rt.repoID, rt.keyID)
-	}
+	return d.endpoint.handle(s, r, d.params)
 }
 
 func (s *Server) authenticate(r *http.Request) (result, bool) {
@@ -220,46 +223,6 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// DeleteKey soft-deletes a key as someone using the Flashback UI would. It returns
-// an error wrapping ErrKeyNotFound if the key is unknown in the repo or already
-// deleted.
-func (s *Server) DeleteKey(repoID, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.deleteLocked(repoID, id)
-}
-
-// RenameKey renames a key as someone using the Flashback UI would. The name must
-// be valid for the API, and the key live.
-func (s *Server) RenameKey(repoID, id, name string) error {
-	if err := validateName(name); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.renameLocked(repoID, id, name)
-}
-
-func (s *Server) deleteLocked(repoID, id string) error {
-	rec, ok := s.store.liveKey(repoID, id)
-	if !ok {
-		return fmt.Errorf("%w: %s in repo %s", ErrKeyNotFound, id, repoID)
-	}
-	deletedAt := s.now().UTC().Truncate(time.Millisecond)
-	rec.DeletedAt = &deletedAt
-	return s.persistLocked(func() { rec.DeletedAt = nil })
-}
-
-func (s *Server) renameLocked(repoID, id, name string) error {
-	rec, ok := s.store.liveKey(repoID, id)
-	if !ok {
-		return fmt.Errorf("%w: %s in repo %s", ErrKeyNotFound, id, repoID)
-	}
-	old := rec.Name
-	rec.Name = name
-	return s.persistLocked(func() { rec.Name = old })
-}
-
 // persistLocked saves the store after a change, and undoes the change if it cannot:
 // memory must never claim what the data file does not hold.
 func (s *Server) persistLocked(undo func()) error {
@@ -273,21 +236,20 @@ func (s *Server) persistLocked(undo func()) error {
 	return nil
 }
 
-// LiveKeys returns copies of the non-deleted keys of a repo ("" = every repo),
-// secrets included, newest first. ListLag does not hide any of them.
-func (s *Server) LiveKeys(repoID string) []Key {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	recs := s.store.live(repoID)
-	keys := make([]Key, len(recs))
-	for i, rec := range recs {
-		keys[i] = rec.Key
-	}
-	return keys
+// listed reports whether an object created at createdAt is old enough for lists
+// to show under ListLag.
+func (s *Server) listed(createdAt, now time.Time) bool {
+	return s.listLag <= 0 || now.Sub(createdAt) >= s.listLag
+}
+
+// wireNow is the current time as the wire carries it: UTC, whole milliseconds,
+// so that what tests inspect equals what clients see.
+func (s *Server) wireNow() time.Time {
+	return s.now().UTC().Truncate(time.Millisecond)
 }
 
 // Requests counts the requests seen, faulted ones included, with the given method
-// ("" = any) and operation (OpList, OpCreate, OpUpdate, OpDelete; "" = any).
+// ("" = any) and operation (one of the Op constants; "" = any).
 func (s *Server) Requests(method, op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

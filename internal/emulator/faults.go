@@ -6,20 +6,13 @@ import (
 	"slices"
 )
 
-// Operation names, as used by Fault.Op and Requests. A request that matches no
-// operation (unknown path, unsupported method) has the empty operation.
-const (
-	OpList   = "list"
-	OpCreate = "create"
-	OpUpdate = "update"
-	OpDelete = "delete"
-)
-
 // Fault makes matching requests fail, for testing how a client copes.
 type Fault struct {
 	// Method matches r.Method exactly; "" matches any method.
 	Method string
-	// Op is "" (any request) or one of OpList, OpCreate, OpUpdate, OpDelete.
+	// Op is "" (any request) or one operation: OpList, OpCreate, OpUpdate or
+	// OpDelete for AI API keys, or another collection's Op constant (OpLLMCreate,
+	// OpPolicyGet, OpRepoList, ...).
 	Op string
 	// Status is the status to answer with, together with an error body unless Body
 	// is set. 0 without Drop means 500.
@@ -27,16 +20,17 @@ type Fault struct {
 	// RetryAfter, when set, is sent as the Retry-After header.
 	RetryAfter string
 	// Body, when set, is sent verbatim instead of the JSON error body, e.g. an HTML
-	// proxy page or truncated JSON. "{{id}}" in it is replaced by the id of the key
-	// the request created (only meaningful with AfterAct on a create).
+	// proxy page or truncated JSON. "{{id}}" in it is replaced by the id of the
+	// object (key, AI LLM configuration, policy) the request created (only
+	// meaningful with AfterAct on a create).
 	Body string
 	// ContentType is the Content-Type of the fault's response; default
 	// application/json, so a client sees a server claiming JSON it then cannot parse.
 	ContentType string
 	// Drop closes the connection without any response.
 	Drop bool
-	// AfterAct first handles the request for real (the key is created, renamed or
-	// deleted) and only then fails: the client cannot know the outcome.
+	// AfterAct first handles the request for real (the object is created, changed
+	// or deleted) and only then fails: the client cannot know the outcome.
 	AfterAct bool
 	// Count is how many matching requests the fault applies to; 0 means until
 	// ClearFaults.

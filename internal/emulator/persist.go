@@ -12,12 +12,18 @@ import (
 	"time"
 )
 
-// dataFileVersion is bumped if the file's shape ever changes incompatibly.
-const dataFileVersion = 1
+// dataFileVersion is bumped whenever the file's shape changes. Version 1 held
+// keys only and still loads; an emulator that knows only version 1 refuses a
+// version 2 file rather than silently dropping what it cannot hold.
+const dataFileVersion = 2
 
 type dataFile struct {
-	Version int         `json:"version"`
-	Keys    []storedKey `json:"keys"`
+	Version  int             `json:"version"`
+	Keys     []storedKey     `json:"keys"`
+	LLMs     []*llmRecord    `json:"llms,omitempty"`
+	Policies []*policyRecord `json:"policies,omitempty"`
+	// RepoLLMs are the attached AI LLM configurations by repo id.
+	RepoLLMs map[string][]string `json:"repoLlms,omitempty"`
 }
 
 // storedKey is the file form of a record. It includes the secret: the file is the
@@ -34,30 +40,41 @@ type storedKey struct {
 	Seq       uint64     `json:"seq"`
 }
 
-// loadStore reads the store saved at path. A missing file is an empty store, so a
-// fresh -data path just works.
-func loadStore(path string) (*store, error) {
+// loadStore reads the store saved at path into st. A missing file changes
+// nothing, so a fresh -data path just works. Attachments in the file replace
+// st's for the same repo.
+func loadStore(path string, st *store) error {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return newStore(), nil
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read emulator data file: %w", err)
+		return fmt.Errorf("read emulator data file: %w", err)
 	}
 	var df dataFile
 	if err := json.Unmarshal(data, &df); err != nil {
-		return nil, fmt.Errorf("parse emulator data file %s: %w", path, err)
+		return fmt.Errorf("parse emulator data file %s: %w", path, err)
 	}
-	if df.Version != dataFileVersion {
-		return nil, fmt.Errorf("emulator data file %s has version %d, want %d", path, df.Version, dataFileVersion)
+	if df.Version != 1 && df.Version != dataFileVersion {
+		return fmt.Errorf("emulator data file %s has version %d, want %d (or 1)", path, df.Version, dataFileVersion)
 	}
-	st := newStore()
-	for _, k := range df.Keys {
-		if k.ID == "" || k.RepoID == "" {
-			return nil, fmt.Errorf("emulator data file %s: a key lacks its id or repoId", path)
+	ids := make(map[string]bool)
+	unique := func(kind, id string) error {
+		if id == "" {
+			return fmt.Errorf("emulator data file %s: a %s lacks its id", path, kind)
 		}
-		if _, dup := st.keys[k.ID]; dup {
-			return nil, fmt.Errorf("emulator data file %s: key id %s appears twice", path, k.ID)
+		if ids[id] {
+			return fmt.Errorf("emulator data file %s: %s id %s appears twice", path, kind, id)
+		}
+		ids[id] = true
+		return nil
+	}
+	for _, k := range df.Keys {
+		if err := unique("key", k.ID); err != nil {
+			return err
+		}
+		if k.RepoID == "" {
+			return fmt.Errorf("emulator data file %s: key %s lacks its repoId", path, k.ID)
 		}
 		st.keys[k.ID] = &record{
 			Key: Key{
@@ -74,13 +91,42 @@ func loadStore(path string) (*store, error) {
 		}
 		st.lastSeq = max(st.lastSeq, k.Seq)
 	}
-	return st, nil
+	for _, l := range df.LLMs {
+		if l == nil {
+			return fmt.Errorf("emulator data file %s: an AI LLM configuration is null", path)
+		}
+		if err := unique("AI LLM configuration", l.ID); err != nil {
+			return err
+		}
+		l.CreatedAt = l.CreatedAt.UTC()
+		st.llms[l.ID] = l
+		st.lastSeq = max(st.lastSeq, l.Seq)
+	}
+	for _, p := range df.Policies {
+		if p == nil {
+			return fmt.Errorf("emulator data file %s: a policy is null", path)
+		}
+		if err := unique("policy", p.ID); err != nil {
+			return err
+		}
+		p.CreatedAt, p.LastUpdatedAt = p.CreatedAt.UTC(), p.LastUpdatedAt.UTC()
+		st.policies[p.ID] = p
+		st.lastSeq = max(st.lastSeq, p.Seq)
+	}
+	for repoID, llmIDs := range df.RepoLLMs {
+		st.attachments[repoID] = llmIDs
+	}
+	return nil
 }
 
 // saveStore writes the whole store to path so that a crash at any moment leaves
 // either the old or the new file, never a torn one.
 func saveStore(path string, st *store) error {
-	df := dataFile{Version: dataFileVersion, Keys: make([]storedKey, 0, len(st.keys))}
+	df := dataFile{
+		Version:  dataFileVersion,
+		Keys:     make([]storedKey, 0, len(st.keys)),
+		RepoLLMs: st.attachments,
+	}
 	for _, rec := range st.keys {
 		df.Keys = append(df.Keys, storedKey{
 			ID:        rec.ID,
@@ -94,8 +140,16 @@ func saveStore(path string, st *store) error {
 			Seq:       rec.seq,
 		})
 	}
+	for _, rec := range st.llms {
+		df.LLMs = append(df.LLMs, rec)
+	}
+	for _, rec := range st.policies {
+		df.Policies = append(df.Policies, rec)
+	}
 	// Sorted by creation so that the file diffs sensibly between saves.
 	slices.SortFunc(df.Keys, func(a, b storedKey) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(df.LLMs, func(a, b *llmRecord) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(df.Policies, func(a, b *policyRecord) int { return cmp.Compare(a.Seq, b.Seq) })
 	data, err := json.MarshalIndent(df, "", "  ")
 	if err != nil {
 		return err

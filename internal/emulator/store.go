@@ -3,7 +3,6 @@ package emulator
 import (
 	"cmp"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,95 +17,44 @@ var AITypes = []string{"OPENAI", "GOOGLE", "ANTHROPIC", "AWS", "OTHER"}
 // MaxNameLength is the longest name, in characters, that the emulator accepts.
 const MaxNameLength = 255
 
-// ErrKeyNotFound is returned by DeleteKey and RenameKey for an id that is unknown in
-// the repo or already deleted: the same cases in which the API answers 404.
-var ErrKeyNotFound = errors.New("AI API key not found")
-
-// Key is one stored AI API key, including what the API never shows again (Secret)
-// and soft-deleted keys' DeletedAt.
-type Key struct {
-	ID        string
-	Name      string
-	RepoID    string
-	Key       string
-	AIType    string
-	Secret    string
-	CreatedAt time.Time
-	DeletedAt *time.Time
-}
-
-// record is a stored key plus its creation sequence, which keeps the list order
-// deterministic when two keys share a millisecond.
-type record struct {
-	Key
-	seq uint64
-}
-
-func (r *record) live() bool { return r.DeletedAt == nil }
-
-// store holds every key ever created. It is not safe for concurrent use on its own:
-// Server guards it with its mutex.
+// store holds every object clients and hooks can change: what the data file
+// keeps. It is not safe for concurrent use on its own: Server guards it with its
+// mutex.
 type store struct {
-	keys    map[string]*record
-	lastSeq uint64
+	// lastSeq numbers creations across collections, which keeps list order
+	// deterministic when two objects share a millisecond.
+	lastSeq  uint64
+	keys     map[string]*record
+	llms     map[string]*llmRecord
+	policies map[string]*policyRecord
+	// attachments are the AI LLM configurations each repo references, by repo id.
+	attachments map[string][]string
 }
 
 func newStore() *store {
-	return &store{keys: make(map[string]*record)}
+	return &store{
+		keys:        make(map[string]*record),
+		llms:        make(map[string]*llmRecord),
+		policies:    make(map[string]*policyRecord),
+		attachments: make(map[string][]string),
+	}
 }
 
-// create adds a key and returns it. now is truncated to milliseconds because that
-// is all the wire format carries, so what tests inspect equals what clients see.
-// The secret's 36 random bytes make exactly 48 URL-safe characters.
-func (st *store) create(repoID, name, aiType string, now time.Time) *record {
+func (st *store) nextSeq() uint64 {
 	st.lastSeq++
-	rec := &record{
-		Key: Key{
-			ID:        newUUID(),
-			Name:      name,
-			RepoID:    repoID,
-			Key:       "FB_AI_" + hex.EncodeToString(randomBytes(12)),
-			AIType:    aiType,
-			Secret:    base64.RawURLEncoding.EncodeToString(randomBytes(36)),
-			CreatedAt: now.UTC().Truncate(time.Millisecond),
-		},
-		seq: st.lastSeq,
-	}
-	st.keys[rec.ID] = rec
-	return rec
+	return st.lastSeq
 }
 
-// liveKey finds a non-deleted key of the repo; keys of other repos are invisible,
-// as they are to the API.
-func (st *store) liveKey(repoID, id string) (*record, bool) {
-	rec, ok := st.keys[id]
-	if !ok || rec.RepoID != repoID || !rec.live() {
-		return nil, false
-	}
-	return rec, true
-}
-
-// live returns the repo's non-deleted keys ("" = every repo), newest first.
-func (st *store) live(repoID string) []*record {
-	return st.sorted(repoID, false)
-}
-
-// sorted returns the repo's keys ("" = every repo), newest first, with the
-// soft-deleted ones only when withDeleted.
-func (st *store) sorted(repoID string, withDeleted bool) []*record {
-	var out []*record
-	for _, rec := range st.keys {
-		if (withDeleted || rec.live()) && (repoID == "" || rec.RepoID == repoID) {
-			out = append(out, rec)
-		}
-	}
-	slices.SortFunc(out, func(a, b *record) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+// newestFirst sorts by creation time, newest first, then by creation sequence, so
+// that a clock that steps back or two creations in one millisecond still give one
+// order.
+func newestFirst[T any](items []T, createdAt func(T) time.Time, seq func(T) uint64) {
+	slices.SortFunc(items, func(a, b T) int {
+		if c := createdAt(b).Compare(createdAt(a)); c != 0 {
 			return c
 		}
-		return cmp.Compare(b.seq, a.seq)
+		return cmp.Compare(seq(b), seq(a))
 	})
-	return out
 }
 
 func validateName(name string) error {

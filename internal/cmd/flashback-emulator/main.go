@@ -1,5 +1,7 @@
-// Command flashback-emulator serves the in-memory Flashback AI API key emulator, for
-// running the provider by hand or from scripts without the real backend.
+// Command flashback-emulator serves the in-memory Flashback API emulator (AI API
+// keys, AI LLM configurations, AI policies, repos, workspaces, the user profile
+// and the organization), for running the provider by hand or from scripts
+// without the real backend.
 //
 //	FLASHBACK_ACCESS_TOKEN=dev flashback-emulator -repo repo-123 -data .demo/emulator.json
 package main
@@ -22,21 +24,126 @@ import (
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
 )
 
-// repoList collects a repeatable -repo flag.
-type repoList []string
+const usageHeader = `Usage: flashback-emulator [flags]
 
-func (r *repoList) String() string { return strings.Join(*r, ",") }
+Serves the Flashback API in memory: AI API keys, AI LLM configurations, AI
+policies, repos, workspaces, the user profile and the organization, as the wire
+contract in internal/emulator/contract describes.
 
-func (r *repoList) Set(v string) error {
-	if v == "" {
-		return errors.New("repo id must not be empty")
+The token stands for one user of one organization (-org), an administrator of
+every workspace declared with -workspace. -repo puts a repo in the default
+workspace, %s; -workspace-repo puts one in a declared workspace.
+Give at least one -repo, -workspace or -workspace-repo.
+
+Example:
+  FLASHBACK_ACCESS_TOKEN=dev flashback-emulator -org org-1 \
+    -workspace ws-1=Production -workspace-repo ws-1:repo-a=gateway \
+    -repo repo-123 -data .demo/emulator.json
+
+Flags:
+`
+
+// listFlag collects a repeatable flag, each value checked by parse.
+type listFlag[T any] struct {
+	values []T
+	parse  func(string) (T, error)
+}
+
+func (l *listFlag[T]) String() string { return "" }
+
+func (l *listFlag[T]) Set(v string) error {
+	parsed, err := l.parse(v)
+	if err != nil {
+		return err
 	}
-	*r = append(*r, v)
+	l.values = append(l.values, parsed)
 	return nil
 }
 
+func parseRepoID(v string) (string, error) {
+	if v == "" {
+		return "", errors.New("repo id must not be empty")
+	}
+	return v, nil
+}
+
+// parseWorkspace reads ID[=NAME].
+func parseWorkspace(v string) (emulator.Workspace, error) {
+	id, name, _ := strings.Cut(v, "=")
+	if id == "" {
+		return emulator.Workspace{}, fmt.Errorf("workspace %q has no id; write ID or ID=NAME", v)
+	}
+	return emulator.Workspace{ID: id, Name: name}, nil
+}
+
+// parseWorkspaceRepo reads WORKSPACE_ID:REPO_ID[=NAME].
+func parseWorkspaceRepo(v string) (emulator.Repo, error) {
+	workspace, rest, ok := strings.Cut(v, ":")
+	id, name, _ := strings.Cut(rest, "=")
+	if !ok || workspace == "" || id == "" {
+		return emulator.Repo{}, fmt.Errorf("workspace repo %q must be WORKSPACE_ID:REPO_ID or WORKSPACE_ID:REPO_ID=NAME", v)
+	}
+	return emulator.Repo{ID: id, Name: name, WorkspaceID: workspace}, nil
+}
+
+// config is what the command line asks for.
+type config struct {
+	listen         string
+	opts           emulator.Options
+	failValidation bool
+}
+
+func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("flashback-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), usageHeader, emulator.DefaultWorkspaceID)
+		fs.PrintDefaults()
+	}
+	var (
+		cfg        config
+		repos      = listFlag[string]{parse: parseRepoID}
+		workspaces = listFlag[emulator.Workspace]{parse: parseWorkspace}
+		wsRepos    = listFlag[emulator.Repo]{parse: parseWorkspaceRepo}
+	)
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on; port 0 picks a free port")
+	// The default is deliberately not shown in -help output, which would print the token.
+	token := fs.String("token", "", "the accepted bearer token (default $FLASHBACK_ACCESS_TOKEN)")
+	fs.StringVar(&cfg.opts.OrgID, "org", emulator.DefaultOrgID, "`ID` of the token's organization")
+	fs.StringVar(&cfg.opts.OrgName, "org-name", emulator.DefaultOrgName, "`NAME` of the token's organization")
+	fs.Var(&workspaces, "workspace", "a workspace of the organization, as `ID[=NAME]` (repeatable; NAME defaults to ID)")
+	fs.Var(&repos, "repo", "a repo `ID` in the default workspace, named after its id (repeatable)")
+	fs.Var(&wsRepos, "workspace-repo", "a repo in a -workspace, as `WORKSPACE_ID:REPO_ID[=NAME]` (repeatable; NAME defaults to REPO_ID)")
+	fs.StringVar(&cfg.opts.DataFile, "data", "", "`file` to keep keys, AI LLM configurations and policies in across restarts (holds secrets; mode 0600)")
+	fs.DurationVar(&cfg.opts.Latency, "latency", 0, "delay before answering each request")
+	fs.DurationVar(&cfg.opts.ListLag, "list-lag", 0, "hide keys, AI LLM configurations and policies younger than this from lists (eventual consistency)")
+	fs.BoolVar(&cfg.failValidation, "fail-validation", false, "make every POST /ai/llm/{id}/validate fail")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected argument %q; every setting is a flag (see -h)", fs.Arg(0))
+	}
+	cfg.opts.Token = *token
+	if cfg.opts.Token == "" {
+		cfg.opts.Token = getenv("FLASHBACK_ACCESS_TOKEN")
+	}
+	if cfg.opts.Token == "" {
+		return config{}, errors.New("no access token: set -token or FLASHBACK_ACCESS_TOKEN")
+	}
+	if len(repos.values)+len(workspaces.values)+len(wsRepos.values) == 0 {
+		return config{}, errors.New("nothing to serve: give at least one -repo, -workspace or -workspace-repo")
+	}
+	cfg.opts.Repos = repos.values
+	cfg.opts.Workspaces = workspaces.values
+	cfg.opts.WorkspaceRepos = wsRepos.values
+	return cfg, nil
+}
+
 func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
@@ -46,42 +153,19 @@ func main() {
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("flashback-emulator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on; port 0 picks a free port")
-	// The default is deliberately not shown in -help output, which would print the token.
-	token := fs.String("token", "", "the accepted bearer token (default $FLASHBACK_ACCESS_TOKEN)")
-	var repos repoList
-	fs.Var(&repos, "repo", "a repo id the token may access (repeatable, at least one)")
-	dataFile := fs.String("data", "", "file to keep keys in across restarts (holds secrets; mode 0600)")
-	latency := fs.Duration("latency", 0, "delay before answering each request")
-	listLag := fs.Duration("list-lag", 0, "hide keys younger than this from lists (eventual consistency)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *token == "" {
-		*token = os.Getenv("FLASHBACK_ACCESS_TOKEN")
-	}
-	if *token == "" {
-		return errors.New("no access token: set -token or FLASHBACK_ACCESS_TOKEN")
-	}
-	if len(repos) == 0 {
-		return errors.New("no repo: give at least one -repo")
-	}
-
-	emu, err := emulator.New(emulator.Options{
-		Token:    *token,
-		Repos:    repos,
-		DataFile: *dataFile,
-		Latency:  *latency,
-		ListLag:  *listLag,
-	})
+// run serves until ctx ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseArgs(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
+	emu, err := emulator.New(cfg.opts)
+	if err != nil {
+		return err
+	}
+	emu.ForceValidationFailure(cfg.failValidation)
 
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
 	}
@@ -92,8 +176,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "flashback emulator listening on http://%s\n", ln.Addr())
