@@ -534,3 +534,37 @@ func TestListCache_withRealClient(t *testing.T) {
 		t.Errorf("a list within the TTL reached the server (%v)", err)
 	}
 }
+
+// The cache serves any collection: here AI LLM configurations, keyed by
+// workspace, read back after a create by their own ID.
+func TestListCache_servesAnyCollection(t *testing.T) {
+	t.Parallel()
+	srv := newGatewayServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		ws := r.URL.Query().Get("workspaceId")
+		writeBody(w, 200, `{"success":true,"aiLlms":[{"id":"`+ws+`-llm","name":"n","aiType":"OPENAI","workspaceId":"`+ws+`"}]}`)
+	})
+	c := newTestClient(t, srv.URL)
+	lc := NewListCache(c.AILLMs.List, func(l AILLM) string { return l.ID }, time.Minute)
+	var wg sync.WaitGroup
+	for _, ws := range []string{"ws-1", "ws-2"} {
+		for range 10 {
+			wg.Go(func() {
+				llms, err := lc.List(context.Background(), ws)
+				if err != nil || len(llms) != 1 || llms[0].ID != ws+"-llm" {
+					t.Errorf("List(%s) = %+v, %v", ws, llms, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if n := srv.count(); n != 2 {
+		t.Errorf("%d lists for 2 workspaces, want 2", n)
+	}
+	// The cached list of ws-1 was sent before this create began, so it is not
+	// trusted; the new list shows the configuration by its ID.
+	began := time.Now()
+	llms, err := lc.ListAfterCreate(context.Background(), "ws-1", "ws-1-llm", began, time.Now())
+	if err != nil || len(llms) != 1 || srv.count() != 3 {
+		t.Errorf("ListAfterCreate = %+v, %v after %d lists, want a third list", llms, err, srv.count())
+	}
+}
