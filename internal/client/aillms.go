@@ -141,26 +141,10 @@ func (s *AILLMs) Update(ctx context.Context, id string, req UpdateAILLMRequest) 
 	if err != nil {
 		return err
 	}
-	set := []struct {
-		name  string
-		value *string
-	}{{"name", req.Name}, {"aiType", req.AIType}, {"endpoint", req.Endpoint}, {"key", req.Key}, {"secret", req.Secret}}
-	var empty []string
-	n := 0
-	for _, f := range set {
-		if f.value == nil {
-			continue
-		}
-		n++
-		if *f.value == "" {
-			empty = append(empty, `"`+f.name+`"`)
-		}
-	}
-	switch {
-	case n == 0:
-		return fmt.Errorf("update of AI LLM configuration %s changes nothing: set at least one field", id)
-	case len(empty) > 0:
-		return fmt.Errorf("update of AI LLM configuration %s sets %s to an empty value, which the API does not define", id, strings.Join(empty, ", "))
+	err = checkUpdate("AI LLM configuration", id, false, optional{"name", req.Name}, optional{"aiType", req.AIType},
+		optional{"endpoint", req.Endpoint}, optional{"key", req.Key}, optional{"secret", req.Secret})
+	if err != nil {
+		return err
 	}
 	_, err = s.c.do(ctx, http.MethodPut, path, req, nil)
 	return withhold(err, deref(req.Secret), deref(req.Key))
@@ -181,7 +165,9 @@ func (s *AILLMs) Delete(ctx context.Context, id string) error {
 // Validate asks the server to test the configuration against its provider.
 // The server makes a real call that may spend the customer's provider quota,
 // so nothing calls it implicitly, and it is not repeated where the server may
-// have run it. A test that ran and failed is a result, not an error.
+// have run it. A test that ran and failed is a result, not an error. The
+// message is the server's own: it may quote the secret, which this call does
+// not know, so a caller that shows it withholds the secret first.
 func (s *AILLMs) Validate(ctx context.Context, id string) (*AILLMValidation, error) {
 	path, err := aiLLMPath(id)
 	if err != nil {

@@ -287,20 +287,10 @@ func (s *AIPolicies) Update(ctx context.Context, id string, req UpdateAIPolicyRe
 	if err != nil {
 		return nil, err
 	}
-	if req.Name == nil && req.Content == nil && req.RiskType == nil && req.ActionType == nil {
-		return nil, fmt.Errorf("update of AI policy %s changes nothing: set at least one field", id)
-	}
-	var empty []field
-	for _, f := range []struct {
-		name  string
-		value *string
-	}{{"name", req.Name}, {"content", req.Content}, {"riskType", req.RiskType}} {
-		if f.value != nil {
-			empty = append(empty, field{f.name, *f.value})
-		}
-	}
-	if m := missing(empty...); m != "" {
-		return nil, fmt.Errorf("update of AI policy %s sets %s to an empty value", id, m)
+	err = checkUpdate("AI policy", id, req.ActionType != nil,
+		optional{"name", req.Name}, optional{"content", req.Content}, optional{"riskType", req.RiskType})
+	if err != nil {
+		return nil, err
 	}
 	var out aiPolicyResponse
 	status, err := s.c.do(ctx, http.MethodPut, path, req, &out)

@@ -22,6 +22,31 @@ func missing(fields ...field) string {
 	return strings.Join(names, ", ")
 }
 
+// optional is a field of an update request: nil leaves it unchanged.
+type optional struct {
+	name  string
+	value *string
+}
+
+// checkUpdate refuses, before anything is sent, an update that sets nothing
+// or sets a field to "": what the server does with either is not documented.
+// othersSet says whether a field that is not a string is set.
+func checkUpdate(what, id string, othersSet bool, fields ...optional) error {
+	var set []field
+	for _, f := range fields {
+		if f.value != nil {
+			set = append(set, field{f.name, *f.value})
+		}
+	}
+	if len(set) == 0 && !othersSet {
+		return fmt.Errorf("update of %s %s changes nothing: set at least one field", what, id)
+	}
+	if m := missing(set...); m != "" {
+		return fmt.Errorf("update of %s %s sets %s to an empty value, which the API does not define", what, id, m)
+	}
+	return nil
+}
+
 // checkEntries fails with a *ResponseError naming the first entry of a list
 // that lacks a required field. Such an entry is a broken answer, not drift:
 // taking a configuration without its name for a renamed one would plan a
