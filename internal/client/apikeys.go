@@ -90,10 +90,10 @@ func keyPath(repoID, id string) string {
 func (s *aiAPIKeys) Create(ctx context.Context, repoID string, req CreateAIAPIKeyRequest) (*CreatedAIAPIKey, error) {
 	path := keysPath(repoID)
 	var out CreatedAIAPIKey
-	status, err := s.c.do(context.WithValue(ctx, createKey{}, true), http.MethodPost, path, req, &out)
+	status, err := s.c.create(ctx, path, req, &out)
 	if err != nil {
-		if createMayHaveActed(ctx, status, err) {
-			return nil, &OutcomeUnknownError{Err: err}
+		if IsOutcomeUnknown(err) {
+			return nil, err
 		}
 		var respErr *ResponseError
 		if errors.As(err, &respErr) && out.ID != "" {

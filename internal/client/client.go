@@ -70,7 +70,12 @@ type Client struct {
 	// Date header of the latest response.
 	clockOffset atomic.Int64
 
-	AIAPIKeys AIAPIKeys
+	AIAPIKeys  AIAPIKeys
+	AILLMs     *AILLMs
+	AIPolicies *AIPolicies
+	Repos      *Repos
+	Workspaces *Workspaces
+	Users      *Users
 }
 
 // New validates cfg and returns a Client.
@@ -119,6 +124,11 @@ func New(cfg Config) (*Client, error) {
 
 	c := &Client{baseURL: base, token: cfg.Token, userAgent: cfg.UserAgent, http: rc}
 	c.AIAPIKeys = &aiAPIKeys{c: c}
+	c.AILLMs = &AILLMs{c: c}
+	c.AIPolicies = &AIPolicies{c: c}
+	c.Repos = &Repos{c: c}
+	c.Workspaces = &Workspaces{c: c}
+	c.Users = &Users{c: c}
 	return c, nil
 }
 
@@ -234,9 +244,16 @@ type envelope struct {
 // do sends one API call with retries and decodes a 2xx body into out. The
 // path segments must already be escaped.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) (int, error) {
+	return c.doQuery(ctx, method, path, nil, in, out)
+}
+
+// doQuery is do with query parameters. Errors name the path without the
+// query.
+func (c *Client) doQuery(ctx context.Context, method, path string, query url.Values, in, out any) (int, error) {
 	u := c.baseURL.JoinPath()
 	u.RawPath = strings.TrimSuffix(c.baseURL.EscapedPath(), "/") + path
 	u.Path, _ = url.PathUnescape(u.RawPath)
+	u.RawQuery = query.Encode()
 
 	var body []byte
 	if in != nil {

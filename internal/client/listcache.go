@@ -6,29 +6,35 @@ import (
 	"time"
 )
 
-// ListCache coalesces the list calls that reading keys one by one would make.
-// There is no call that reads a single key, so refreshing N keys of one repo
-// would otherwise cost N lists of N keys each. Concurrent lists of one repo
-// share a single request, and a finished list answers further lists of that
-// repo for TTL. Invalidate after every write so no one reads past it; a
-// caller that needs its own write to show asks ListFresh or ListAfterCreate,
-// which share lists among writers instead of sending one per write.
-type ListCache struct {
-	svc AIAPIKeys
-	ttl time.Duration
-	now func() time.Time
+// ListFunc lists one scope of a collection: the AI API keys of a repo, the AI
+// LLM configurations of a workspace, the AI policies of a policy scope key.
+type ListFunc[T any] func(ctx context.Context, scope string) ([]T, error)
+
+// ListCache coalesces the list calls that reading objects one by one would
+// make. Flashback's AI collections have no call that reads a single object (or,
+// for policies, one per object), so refreshing N objects of one scope would
+// otherwise cost N lists of N objects each. Concurrent lists of one scope share
+// a single request, and a finished list answers further lists of that scope
+// for TTL. Invalidate after every write so no one reads past it; a caller that
+// needs its own write to show asks ListFresh or ListAfterCreate, which share
+// lists among writers instead of sending one per write.
+type ListCache[T any] struct {
+	list ListFunc[T]
+	id   func(T) string
+	ttl  time.Duration
+	now  func() time.Time
 
 	mu      sync.Mutex
-	entries map[string]*listEntry
-	// latest is each repo's most recently sent list. Invalidate leaves it:
+	entries map[string]*listEntry[T]
+	// latest is each scope's most recently sent list. Invalidate leaves it:
 	// whether it can answer ListFresh depends only on when it was sent.
-	latest map[string]*listEntry
+	latest map[string]*listEntry[T]
 }
 
-type listEntry struct {
-	repoID  string
+type listEntry[T any] struct {
+	scope   string
 	done    chan struct{}
-	keys    []AIAPIKey
+	items   []T
 	err     error
 	fetched time.Time
 	// sent is taken just before the request goes out, so the server handles
@@ -40,74 +46,76 @@ type listEntry struct {
 	cancel  context.CancelFunc
 }
 
-// NewListCache wraps svc. A ttl of zero still coalesces concurrent lists but
-// keeps no finished result.
-func NewListCache(svc AIAPIKeys, ttl time.Duration) *ListCache {
-	return &ListCache{svc: svc, ttl: ttl, now: time.Now, entries: map[string]*listEntry{}, latest: map[string]*listEntry{}}
+// NewListCache serves list, which lists one scope, and id, which names an
+// object of the list for ListAfterCreate. A ttl of zero still coalesces
+// concurrent lists but keeps no finished result.
+func NewListCache[T any](list ListFunc[T], id func(T) string, ttl time.Duration) *ListCache[T] {
+	return &ListCache[T]{list: list, id: id, ttl: ttl, now: time.Now,
+		entries: map[string]*listEntry[T]{}, latest: map[string]*listEntry[T]{}}
 }
 
-// List returns the repo's keys. The slice is shared between callers and must
-// not be modified.
-func (c *ListCache) List(ctx context.Context, repoID string) ([]AIAPIKey, error) {
+// List returns the scope's objects. The slice is shared between callers and
+// must not be modified.
+func (c *ListCache[T]) List(ctx context.Context, scope string) ([]T, error) {
 	c.mu.Lock()
-	e, ok := c.entries[repoID]
+	e, ok := c.entries[scope]
 	if ok && !c.usable(e) {
 		ok = false
 	}
 	if !ok {
-		e = c.start(ctx, repoID)
+		e = c.start(ctx, scope)
 	}
 	e.waiters++
 	c.mu.Unlock()
 	return c.wait(ctx, e)
 }
 
-// ListFresh returns the repo's keys from a list sent at or after notBefore:
-// one that shows every write completed by then. It joins such a list when one
-// is in flight or finished within the TTL, and sends a new one otherwise, so
-// callers that wrote at about the same time share a request.
-func (c *ListCache) ListFresh(ctx context.Context, repoID string, notBefore time.Time) ([]AIAPIKey, error) {
+// ListFresh returns the scope's objects from a list sent at or after
+// notBefore: one that shows every write completed by then. It joins such a
+// list when one is in flight or finished within the TTL, and sends a new one
+// otherwise, so callers that wrote at about the same time share a request.
+func (c *ListCache[T]) ListFresh(ctx context.Context, scope string, notBefore time.Time) ([]T, error) {
 	c.mu.Lock()
-	e, ok := c.latest[repoID]
+	e, ok := c.latest[scope]
 	if !ok || e.sent.Before(notBefore) || !c.usable(e) {
-		e = c.start(ctx, repoID)
+		e = c.start(ctx, scope)
 	}
 	e.waiters++
 	c.mu.Unlock()
 	return c.wait(ctx, e)
 }
 
-// ListAfterCreate returns the repo's keys from a list that shows key id, which
-// the caller created with a request sent at began whose response arrived at
-// ended. A list sent after ended is returned whether or not it shows the key
-// (a server that lists new keys late may not yet). A list sent between began
-// and ended may already show it: one in flight or finished within the TTL is
-// tried first, which spares a request and part of a round trip. A key's id and
-// creation time never change, so any list that shows the key is as good as a
-// fresh one for reading them back.
-func (c *ListCache) ListAfterCreate(ctx context.Context, repoID, id string, began, ended time.Time) ([]AIAPIKey, error) {
+// ListAfterCreate returns the scope's objects from a list that shows object
+// id, which the caller created with a request sent at began whose response
+// arrived at ended. A list sent after ended is returned whether or not it shows
+// the object (a server that lists new objects late may not yet). A list sent
+// between began and ended may already show it: one in flight or finished within
+// the TTL is tried first, which spares a request and part of a round trip. An
+// object's id and creation time never change, so any list that shows the
+// object is as good as a fresh one for reading them back.
+func (c *ListCache[T]) ListAfterCreate(ctx context.Context, scope, id string, began, ended time.Time) ([]T, error) {
 	c.mu.Lock()
-	e, ok := c.latest[repoID]
+	e, ok := c.latest[scope]
 	if !ok || e.sent.Before(began) || !c.usable(e) {
 		c.mu.Unlock()
-		return c.ListFresh(ctx, repoID, ended)
+		return c.ListFresh(ctx, scope, ended)
 	}
 	e.waiters++
 	c.mu.Unlock()
 
-	keys, err := c.wait(ctx, e)
+	items, err := c.wait(ctx, e)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	if !e.sent.Before(ended) || (err == nil && showsKey(keys, id)) {
-		return keys, err
+	if !e.sent.Before(ended) || (err == nil && c.shows(items, id)) {
+		return items, err
 	}
-	return c.ListFresh(ctx, repoID, ended)
+	return c.ListFresh(ctx, scope, ended)
 }
 
-func showsKey(keys []AIAPIKey, id string) bool {
-	for i := range keys {
-		if keys[i].ID == id {
+func (c *ListCache[T]) shows(items []T, id string) bool {
+	for i := range items {
+		if c.id(items[i]) == id {
 			return true
 		}
 	}
@@ -115,11 +123,11 @@ func showsKey(keys []AIAPIKey, id string) bool {
 }
 
 // wait waits for e on behalf of a caller already counted in e.waiters.
-func (c *ListCache) wait(ctx context.Context, e *listEntry) ([]AIAPIKey, error) {
+func (c *ListCache[T]) wait(ctx context.Context, e *listEntry[T]) ([]T, error) {
 	select {
 	case <-e.done:
 		c.leave(e)
-		return e.keys, e.err
+		return e.items, e.err
 	case <-ctx.Done():
 		c.leave(e)
 		return nil, ctx.Err()
@@ -128,7 +136,7 @@ func (c *ListCache) wait(ctx context.Context, e *listEntry) ([]AIAPIKey, error) 
 
 // usable reports whether e may answer a new caller: it is still in flight, or
 // it succeeded less than ttl ago. Must be called with c.mu held.
-func (c *ListCache) usable(e *listEntry) bool {
+func (c *ListCache[T]) usable(e *listEntry[T]) bool {
 	select {
 	case <-e.done:
 		return e.err == nil && c.now().Sub(e.fetched) < c.ttl
@@ -138,18 +146,18 @@ func (c *ListCache) usable(e *listEntry) bool {
 }
 
 // start begins a list in the background. Must be called with c.mu held.
-func (c *ListCache) start(ctx context.Context, repoID string) *listEntry {
+func (c *ListCache[T]) start(ctx context.Context, scope string) *listEntry[T] {
 	// The request outlives the caller that started it, since others may be
 	// waiting on it; it is cancelled when the last waiter leaves.
 	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &listEntry{repoID: repoID, done: make(chan struct{}), cancel: cancel, sent: c.now()}
-	c.entries[repoID] = e
-	c.latest[repoID] = e
+	e := &listEntry[T]{scope: scope, done: make(chan struct{}), cancel: cancel, sent: c.now()}
+	c.entries[scope] = e
+	c.latest[scope] = e
 	go func() {
-		keys, err := c.svc.List(reqCtx, repoID)
+		items, err := c.list(reqCtx, scope)
 		cancel()
 		c.mu.Lock()
-		e.keys, e.err, e.fetched = keys, err, c.now()
+		e.items, e.err, e.fetched = items, err, c.now()
 		if err != nil {
 			c.forget(e)
 		}
@@ -159,7 +167,7 @@ func (c *ListCache) start(ctx context.Context, repoID string) *listEntry {
 	return e
 }
 
-func (c *ListCache) leave(e *listEntry) {
+func (c *ListCache[T]) leave(e *listEntry[T]) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.waiters--
@@ -177,20 +185,20 @@ func (c *ListCache) leave(e *listEntry) {
 
 // forget drops e wherever it would still answer callers. Must be called with
 // c.mu held.
-func (c *ListCache) forget(e *listEntry) {
-	if c.entries[e.repoID] == e {
-		delete(c.entries, e.repoID)
+func (c *ListCache[T]) forget(e *listEntry[T]) {
+	if c.entries[e.scope] == e {
+		delete(c.entries, e.scope)
 	}
-	if c.latest[e.repoID] == e {
-		delete(c.latest, e.repoID)
+	if c.latest[e.scope] == e {
+		delete(c.latest, e.scope)
 	}
 }
 
-// Invalidate forgets what is known of repoID, including a list in flight: the
+// Invalidate forgets what is known of scope, including a list in flight: the
 // next List sends a new request. ListFresh and ListAfterCreate need no
 // invalidation: their callers say which lists are recent enough.
-func (c *ListCache) Invalidate(repoID string) {
+func (c *ListCache[T]) Invalidate(scope string) {
 	c.mu.Lock()
-	delete(c.entries, repoID)
+	delete(c.entries, scope)
 	c.mu.Unlock()
 }

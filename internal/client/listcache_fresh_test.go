@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// stampLister is an AIAPIKeys whose every List is held until the test answers
+// stampLister lists AI API keys and holds every list until the test answers
 // it, so that a test decides which lists are in flight when a caller arrives.
 type stampLister struct {
 	calls chan *stampCall
@@ -72,18 +72,6 @@ func (c *stampCall) reply(ids ...string) {
 	c.answer <- stampAnswer{keys: keys}
 }
 
-func (s *stampLister) Create(context.Context, string, CreateAIAPIKeyRequest) (*CreatedAIAPIKey, error) {
-	return nil, errors.New("stampLister: Create not supported")
-}
-
-func (s *stampLister) Update(context.Context, string, string, UpdateAIAPIKeyRequest) error {
-	return errors.New("stampLister: Update not supported")
-}
-
-func (s *stampLister) Delete(context.Context, string, string) error {
-	return errors.New("stampLister: Delete not supported")
-}
-
 // steppedClock is a clock that moves only when told.
 type steppedClock struct {
 	mu  sync.Mutex
@@ -104,10 +92,10 @@ func (c *steppedClock) Step() time.Time {
 	return c.now
 }
 
-func newSteppedCache(ttl time.Duration) (*ListCache, *stampLister, *steppedClock) {
+func newSteppedCache(ttl time.Duration) (*ListCache[AIAPIKey], *stampLister, *steppedClock) {
 	s := newStampLister()
 	clk := &steppedClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	lc := NewListCache(s, ttl)
+	lc := NewListCache(s.List, keyID, ttl)
 	lc.now = clk.Now
 	return lc, s, clk
 }
@@ -396,7 +384,7 @@ func (c *clockLister) create(id string) {
 func TestListCache_concurrentWritersSeeTheirWrites(t *testing.T) {
 	const writers = 200
 	f := &clockLister{created: map[string]time.Time{}}
-	lc := NewListCache(f, time.Minute)
+	lc := NewListCache(f.List, keyID, time.Minute)
 	ctx := context.Background()
 
 	var wg sync.WaitGroup
@@ -420,7 +408,7 @@ func TestListCache_concurrentWritersSeeTheirWrites(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if !showsKey(keys, id) {
+			if !lc.shows(keys, id) {
 				t.Errorf("writer %d got a list without its own key", i)
 			}
 			if _, err := lc.List(ctx, repo); err != nil {

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// fakeLister is an AIAPIKeys whose List calls are counted and, when gated,
-// wait for the test to release them.
+// fakeLister is a list of AI API keys whose calls are counted and, when
+// gated, wait for the test to release them.
 type fakeLister struct {
 	mu    sync.Mutex
 	calls []*listCall
@@ -88,19 +88,7 @@ func (f *fakeLister) noMoreCalls(t *testing.T) {
 	}
 }
 
-func (f *fakeLister) Create(context.Context, string, CreateAIAPIKeyRequest) (*CreatedAIAPIKey, error) {
-	return nil, errors.New("fakeLister: Create not supported")
-}
-
-func (f *fakeLister) Update(context.Context, string, string, UpdateAIAPIKeyRequest) error {
-	return errors.New("fakeLister: Update not supported")
-}
-
-func (f *fakeLister) Delete(context.Context, string, string) error {
-	return errors.New("fakeLister: Delete not supported")
-}
-
-var _ AIAPIKeys = (*fakeLister)(nil)
+func keyID(k AIAPIKey) string { return k.ID }
 
 type fakeClock struct {
 	mu  sync.Mutex
@@ -119,9 +107,9 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newCacheWithClock(svc AIAPIKeys, ttl time.Duration) (*ListCache, *fakeClock) {
+func newCacheWithClock(list ListFunc[AIAPIKey], ttl time.Duration) (*ListCache[AIAPIKey], *fakeClock) {
 	clk := &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	lc := NewListCache(svc, ttl)
+	lc := NewListCache(list, keyID, ttl)
 	lc.now = clk.Now
 	return lc, clk
 }
@@ -133,7 +121,7 @@ type listResult struct {
 }
 
 // listAsync runs lc.List in the background.
-func listAsync(ctx context.Context, lc *ListCache, repoID string) <-chan listResult {
+func listAsync(ctx context.Context, lc *ListCache[AIAPIKey], repoID string) <-chan listResult {
 	ch := make(chan listResult, 1)
 	go func() {
 		keys, err := lc.List(ctx, repoID)
@@ -154,7 +142,7 @@ func await(t *testing.T, ch <-chan listResult) listResult {
 }
 
 // waitForWaiters waits until n callers wait on the list of repo r1.
-func waitForWaiters(t *testing.T, lc *ListCache, n int) {
+func waitForWaiters(t *testing.T, lc *ListCache[AIAPIKey], n int) {
 	const repoID = "r1"
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -177,7 +165,7 @@ func waitForWaiters(t *testing.T, lc *ListCache, n int) {
 
 // listFromCache lists repoID through a gated fake and fails if that starts a
 // request instead of answering from the cache.
-func listFromCache(t *testing.T, f *fakeLister, lc *ListCache, repoID string) []AIAPIKey {
+func listFromCache(t *testing.T, f *fakeLister, lc *ListCache[AIAPIKey], repoID string) []AIAPIKey {
 	t.Helper()
 	ch := listAsync(context.Background(), lc, repoID)
 	select {
@@ -199,7 +187,7 @@ func listFromCache(t *testing.T, f *fakeLister, lc *ListCache, repoID string) []
 func TestListCache_concurrentListsShareOneRequest(t *testing.T) {
 	const callers = 50
 	f := newFakeLister(true)
-	lc := NewListCache(f, time.Minute)
+	lc := NewListCache(f.List, keyID, time.Minute)
 
 	start := make(chan struct{})
 	results := make(chan listResult, callers)
@@ -240,7 +228,7 @@ func TestListCache_concurrentListsShareOneRequest(t *testing.T) {
 
 func TestListCache_differentReposDoNotShare(t *testing.T) {
 	f := newFakeLister(true)
-	lc := NewListCache(f, time.Minute)
+	lc := NewListCache(f.List, keyID, time.Minute)
 	r1 := listAsync(context.Background(), lc, "r1")
 	c1 := f.next(t)
 	r2 := listAsync(context.Background(), lc, "r2")
@@ -272,7 +260,7 @@ func TestListCache_ttl(t *testing.T) {
 	f.setResult(func(repoID string, n int) ([]AIAPIKey, error) {
 		return []AIAPIKey{{ID: repoID + "-gen" + string(rune('0'+n))}}, nil
 	})
-	lc, clk := newCacheWithClock(f, ttl)
+	lc, clk := newCacheWithClock(f.List, ttl)
 	ctx := context.Background()
 
 	list := func(wantID string, wantCalls int) {
@@ -296,7 +284,7 @@ func TestListCache_ttl(t *testing.T) {
 
 func TestListCache_zeroTTLStillCoalescesButKeepsNothing(t *testing.T) {
 	f := newFakeLister(true)
-	lc, _ := newCacheWithClock(f, 0)
+	lc, _ := newCacheWithClock(f.List, 0)
 	a := listAsync(context.Background(), lc, "r1")
 	call := f.next(t)
 	b := listAsync(context.Background(), lc, "r1")
@@ -320,7 +308,7 @@ func TestListCache_zeroTTLStillCoalescesButKeepsNothing(t *testing.T) {
 
 func TestListCache_invalidateForcesNewRequest(t *testing.T) {
 	f := newFakeLister(false)
-	lc, _ := newCacheWithClock(f, time.Hour)
+	lc, _ := newCacheWithClock(f.List, time.Hour)
 	ctx := context.Background()
 	for _, repo := range []string{"r1", "r2"} {
 		if _, err := lc.List(ctx, repo); err != nil {
@@ -348,7 +336,7 @@ func TestListCache_invalidateDuringListDoesNotLetItsStaleResultIn(t *testing.T) 
 	f.setResult(func(repoID string, n int) ([]AIAPIKey, error) {
 		return []AIAPIKey{{ID: []string{"", "before-write", "after-write"}[n]}}, nil
 	})
-	lc, _ := newCacheWithClock(f, time.Hour)
+	lc, _ := newCacheWithClock(f.List, time.Hour)
 	ctx := context.Background()
 
 	before := listAsync(ctx, lc, "r1")
@@ -381,7 +369,7 @@ func TestListCache_staleListFailingDoesNotEvictFreshResult(t *testing.T) {
 		}
 		return []AIAPIKey{{ID: "fresh"}}, nil
 	})
-	lc, _ := newCacheWithClock(f, time.Hour)
+	lc, _ := newCacheWithClock(f.List, time.Hour)
 	ctx := context.Background()
 
 	before := listAsync(ctx, lc, "r1")
@@ -411,7 +399,7 @@ func TestListCache_errorsAreNotCached(t *testing.T) {
 		}
 		return []AIAPIKey{{ID: "ok"}}, nil
 	})
-	lc, _ := newCacheWithClock(f, time.Hour)
+	lc, _ := newCacheWithClock(f.List, time.Hour)
 	a := listAsync(context.Background(), lc, "r1")
 	call := f.next(t)
 	b := listAsync(context.Background(), lc, "r1")
@@ -435,7 +423,7 @@ func TestListCache_errorsAreNotCached(t *testing.T) {
 
 func TestListCache_cancelledWaiterLeavesOthersTheResult(t *testing.T) {
 	f := newFakeLister(true)
-	lc, _ := newCacheWithClock(f, time.Hour)
+	lc, _ := newCacheWithClock(f.List, time.Hour)
 	// The first caller starts the request; its context ending must not end
 	// the request while another caller still waits for it.
 	ctxA, cancelA := context.WithCancel(context.Background())
@@ -472,7 +460,7 @@ func TestListCache_cancelledWaiterLeavesOthersTheResult(t *testing.T) {
 
 func TestListCache_lastWaiterLeavingCancelsRequest(t *testing.T) {
 	f := newFakeLister(true)
-	lc, _ := newCacheWithClock(f, time.Hour)
+	lc, _ := newCacheWithClock(f.List, time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	a := listAsync(ctx, lc, "r1")
 	first := f.next(t)
@@ -509,7 +497,7 @@ func TestListCache_lastWaiterLeavingCancelsRequest(t *testing.T) {
 
 func TestListCache_cancelledContextBeforeListing(t *testing.T) {
 	f := newFakeLister(true)
-	lc, _ := newCacheWithClock(f, time.Hour)
+	lc, _ := newCacheWithClock(f.List, time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := lc.List(ctx, "r1"); !errors.Is(err, context.Canceled) {
@@ -531,7 +519,7 @@ func TestListCache_cancelledContextBeforeListing(t *testing.T) {
 func TestListCache_withRealClient(t *testing.T) {
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeBody(w, 200, validListBody) })
 	c := newTestClient(t, srv.URL)
-	lc := NewListCache(c.AIAPIKeys, time.Minute)
+	lc := NewListCache(c.AIAPIKeys.List, keyID, time.Minute)
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
@@ -544,5 +532,39 @@ func TestListCache_withRealClient(t *testing.T) {
 	before := srv.count()
 	if _, err := lc.List(context.Background(), "r1"); err != nil || srv.count() != before {
 		t.Errorf("a list within the TTL reached the server (%v)", err)
+	}
+}
+
+// The cache serves any collection: here AI LLM configurations, keyed by
+// workspace, read back after a create by their own ID.
+func TestListCache_servesAnyCollection(t *testing.T) {
+	t.Parallel()
+	srv := newGatewayServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		ws := r.URL.Query().Get("workspaceId")
+		writeBody(w, 200, `{"success":true,"aiLlms":[{"id":"`+ws+`-llm","name":"n","aiType":"OPENAI","workspaceId":"`+ws+`"}]}`)
+	})
+	c := newTestClient(t, srv.URL)
+	lc := NewListCache(c.AILLMs.List, func(l AILLM) string { return l.ID }, time.Minute)
+	var wg sync.WaitGroup
+	for _, ws := range []string{"ws-1", "ws-2"} {
+		for range 10 {
+			wg.Go(func() {
+				llms, err := lc.List(context.Background(), ws)
+				if err != nil || len(llms) != 1 || llms[0].ID != ws+"-llm" {
+					t.Errorf("List(%s) = %+v, %v", ws, llms, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if n := srv.count(); n != 2 {
+		t.Errorf("%d lists for 2 workspaces, want 2", n)
+	}
+	// The cached list of ws-1 was sent before this create began, so it is not
+	// trusted; the new list shows the configuration by its ID.
+	began := time.Now()
+	llms, err := lc.ListAfterCreate(context.Background(), "ws-1", "ws-1-llm", began, time.Now())
+	if err != nil || len(llms) != 1 || srv.count() != 3 {
+		t.Errorf("ListAfterCreate = %+v, %v after %d lists, want a third list", llms, err, srv.count())
 	}
 }

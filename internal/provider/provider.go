@@ -76,7 +76,7 @@ type providerModel struct {
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
 	client     *client.Client
-	lists      *client.ListCache
+	lists      *client.ListCache[client.AIAPIKey]
 	token      string
 	maxRetries int
 	tuning     tuning
@@ -186,7 +186,7 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	data := &providerData{
 		client:     c,
-		lists:      client.NewListCache(c.AIAPIKeys, ttl),
+		lists:      client.NewListCache(c.AIAPIKeys.List, func(k client.AIAPIKey) string { return k.ID }, ttl),
 		token:      token,
 		maxRetries: int(maxRetries),
 		tuning:     p.tuning,

@@ -42,7 +42,7 @@ func newUnitResource(t *testing.T, handler http.Handler, token string, tn tuning
 	}
 	return &repoAIAPIKeyResource{data: &providerData{
 		client:     c,
-		lists:      client.NewListCache(c.AIAPIKeys, 0),
+		lists:      client.NewListCache(c.AIAPIKeys.List, func(k client.AIAPIKey) string { return k.ID }, 0),
 		token:      token,
 		maxRetries: maxRetries,
 		tuning:     tn,
