@@ -170,6 +170,8 @@ type listResult struct {
 }
 
 // list is a ListResource call, with every result it streams.
+//
+//nolint:unparam // typeName: every list resource is tested through it as it comes
 func (p *protoProvider) list(typeName string, cfg map[string]string, includeResource bool, limit int64) []listResult {
 	p.t.Helper()
 	stream, err := p.server.ListResource(context.Background(), &tfprotov6.ListResourceRequest{

@@ -204,7 +204,7 @@ func TestRepoAIAPIKeyList_oneListPerRepo(t *testing.T) {
 	// What Terraform does next with each result: import it, then refresh it.
 	resourceType := p.resourceType(keyType)
 	for _, r := range listed {
-		state := p.stringObject(resourceType, map[string]string{"repo_id": r.identity["repo_id"].(string), "id": r.identity["id"].(string)})
+		state := p.stringObject(resourceType, map[string]string{"repo_id": fmt.Sprint(r.identity["repo_id"]), "id": fmt.Sprint(r.identity["id"])})
 		resp, err := p.server.ReadResource(context.Background(), &tfprotov6.ReadResourceRequest{TypeName: keyType, CurrentState: state})
 		if err != nil {
 			t.Fatal(err)
@@ -312,12 +312,9 @@ func TestRepoAIAPIKeyList_schema(t *testing.T) {
 	}
 }
 
-// keysQueryConfig is a query configuration (what a .tfquery.hcl holds): the
-// provider block and list blocks.
-func keysQueryConfig(env *testEnv, lists string) string {
-	return env.config(lists)
-}
-
+// listBlock is a list block of a query file (.tfquery.hcl). The provider
+// block it names stays in the configuration (.tf) of the step before, as in
+// the adoption workflow the documentation shows.
 func listBlock(label, repoID, filters string) string {
 	return fmt.Sprintf(`
 list "flashback_repo_ai_apikey" %[1]q {
@@ -350,7 +347,7 @@ func TestAccRepoAIAPIKeyList_query(t *testing.T) {
 			{Config: env.config(keys)},
 			{
 				Query:  true,
-				Config: keysQueryConfig(env, listBlock("all", repo, "")+listBlock("beta", repo, fmt.Sprintf("name = %q", beta))),
+				Config: listBlock("all", repo, "") + listBlock("beta", repo, fmt.Sprintf("name = %q", beta)),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectIdentity("flashback_repo_ai_apikey.beta", map[string]knownvalue.Check{
 						"repo_id": knownvalue.StringExact(repo),
@@ -382,10 +379,13 @@ func TestAccRepoAIAPIKeyList_queryForbiddenRepo(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   queryVersionChecks,
 		ProtoV6ProviderFactories: env.factories(),
-		Steps: []resource.TestStep{{
-			Query:       true,
-			Config:      keysQueryConfig(env, listBlock("all", "someone-elses-repo", "")),
-			ExpectError: regexp.MustCompile(`(?s)No access to Flashback repo someone-elses-repo.*check repo_id`),
-		}},
+		Steps: []resource.TestStep{
+			{Config: env.config("")},
+			{
+				Query:       true,
+				Config:      listBlock("all", "someone-elses-repo", ""),
+				ExpectError: regexp.MustCompile(`(?s)No access to Flashback repo someone-elses-repo.*check repo_id`),
+			},
+		},
 	})
 }
