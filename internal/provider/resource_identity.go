@@ -23,7 +23,8 @@ import (
 // in which a string import ID joins them with "/", the form that
 // `terraform import` and `import { id = ... }` take.
 //
-// Giving a resource an identity takes four lines in it and one declaration:
+// Giving a resource an identity takes a declaration, one method, and a line
+// or three in each of Create, Read, Update and ImportState:
 //
 //	var llmConfigIdentity = resourceIdentity{
 //		{name: "workspace_id", description: "The ID of the workspace the configuration belongs to."},
