@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -30,7 +31,10 @@ const (
 	defaultListCacheTTL = 30 * time.Second
 )
 
-var _ provider.Provider = &flashbackProvider{}
+var (
+	_ provider.Provider                  = &flashbackProvider{}
+	_ provider.ProviderWithListResources = &flashbackProvider{}
+)
 
 // tuning holds the knobs that are not provider attributes: the waits between
 // retries and re-checks. Tests shorten them so that faults are survived in
@@ -193,11 +197,20 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newRepoAIAPIKeyResource,
+	}
+}
+
+// ListResources are what `terraform query` lists: one for each resource, with
+// its name (see listResource).
+func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		newRepoAIAPIKeyListResource,
 	}
 }
 

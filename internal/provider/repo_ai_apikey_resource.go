@@ -172,6 +172,7 @@ func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	tflog.Info(ctx, "created AI API key", map[string]any{"repo_id": repoID, "id": created.ID})
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(repoAIAPIKeyIdentity.set(ctx, resp.State, resp.Identity)...)
 	if plan.CreatedAt.IsNull() {
 		// Without created_at a later read could not tell a key the list does not
 		// show yet from one deleted since; remember roughly when it was made.
@@ -344,6 +345,7 @@ func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadReques
 	if resp.Diagnostics.HasError() || !r.configured(&resp.Diagnostics) {
 		return
 	}
+	resp.Diagnostics.Append(repoAIAPIKeyIdentity.set(ctx, resp.State, resp.Identity)...)
 	ctx = maskSecret(maskToken(ctx, r.data.token), state.Secret.ValueString())
 	repoID, id := state.RepoID.ValueString(), state.ID.ValueString()
 
@@ -393,6 +395,7 @@ func (r *repoAIAPIKeyResource) Update(ctx context.Context, req resource.UpdateRe
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(repoAIAPIKeyIdentity.set(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *repoAIAPIKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -412,6 +415,9 @@ func (r *repoAIAPIKeyResource) Delete(ctx context.Context, req resource.DeleteRe
 }
 
 func (r *repoAIAPIKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID = repoAIAPIKeyIdentity.importID(ctx, req, &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
 	repoID, id, ok := parseImportID(req.ID)
 	if !ok {
 		resp.Diagnostics.AddError("Invalid import ID",
@@ -443,6 +449,7 @@ func (r *repoAIAPIKeyResource) ImportState(ctx context.Context, req resource.Imp
 	}
 	applyListed(&state, *listed)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(repoAIAPIKeyIdentity.set(ctx, resp.State, resp.Identity)...)
 	resp.Diagnostics.AddWarning("Secret not imported",
 		fmt.Sprintf("Flashback returns an AI API key's secret only when the key is created, so the secret of imported key %s "+
 			"cannot be recovered: secret stays null. If you need it, rotate the key (change keepers) to create one whose "+
