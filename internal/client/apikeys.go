@@ -46,6 +46,12 @@ type AIAPIKey struct {
 	DeletedAt *string `json:"deletedAt"`
 }
 
+// Deleted reports whether the list shows the key as deleted. The contract
+// lists only live keys, but a list that includes deleted ones marks them so.
+func (k AIAPIKey) Deleted() bool {
+	return k.DeletedAt != nil && *k.DeletedAt != ""
+}
+
 // Created parses CreatedAt.
 func (k AIAPIKey) Created() (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339Nano, k.CreatedAt)

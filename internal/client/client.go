@@ -28,8 +28,9 @@ import (
 const DefaultBaseURL = "https://backend.flashback.tech"
 
 // Defaults of the retry budget. With them a request that keeps failing gives up
-// after 5 attempts and at most about 1+2+4+8 = 15 seconds of waiting, plus the
-// time the attempts themselves take.
+// after 5 attempts and at most about 1+2+4+8 = 15 seconds of waiting; a server
+// that asks with Retry-After may stretch each wait to DefaultRetryWaitMax, so
+// 4 × 30 s at most. Each attempt may take up to DefaultTimeout on top.
 const (
 	DefaultMaxRetries   = 4
 	DefaultRetryWaitMin = 1 * time.Second
@@ -102,7 +103,7 @@ func New(cfg Config) (*Client, error) {
 	// Terraform refreshes and applies up to 10 resources at once by default;
 	// keeping that many connections alive avoids a TLS handshake per request.
 	transport.MaxIdleConnsPerHost = 32
-	httpClient := &http.Client{Transport: transport, Timeout: cfg.Timeout}
+	httpClient := &http.Client{Transport: transport, Timeout: cfg.Timeout, CheckRedirect: refuseRedirect}
 
 	rc := &retryablehttp.Client{
 		HTTPClient:   httpClient,
@@ -122,7 +123,12 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// ParseBaseURL checks that raw is an absolute http or https URL.
+// ErrCleartextBaseURL is why ParseBaseURL refuses an http URL whose host is
+// not a loopback address: every request carries the access token.
+var ErrCleartextBaseURL = errors.New("http would send the access token unencrypted")
+
+// ParseBaseURL checks that raw is an absolute https URL, or an http URL of a
+// loopback host (127.0.0.0/8, ::1, localhost), such as a local emulator's.
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -131,7 +137,33 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%q must not have a query or fragment", raw)
 	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("%q: %w", raw, ErrCleartextBaseURL)
+	}
 	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// refuseRedirect makes a redirect the answer instead of following it: the
+// API has none, so a redirect means base_url is not the API's address, and a
+// client that followed it could carry the token (and a create's body) to
+// another host or over http.
+func refuseRedirect(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
+}
+
+// RetryWait is how long to wait before the given retry (0 for the first),
+// with the same exponential, jittered backoff and bounds as the client's own
+// retries: for a caller that repeats an operation of several requests.
+func (c *Client) RetryWait(retry int) time.Duration {
+	return backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, retry, nil)
 }
 
 type createKey struct{}
@@ -278,7 +310,11 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) (int,
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, Message: c.redact(errorMessage(resp, data)),
+		msg := errorMessage(resp, data)
+		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+			msg = redirectMessage(resp)
+		}
+		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, Message: c.redact(msg),
 			RetryAfter: resp.Header.Get("Retry-After") != ""}
 	}
 
@@ -323,6 +359,17 @@ func errorMessage(resp *http.Response, data []byte) string {
 		ct = "unknown content type"
 	}
 	return fmt.Sprintf("unexpected non-JSON response body (%s, %d bytes)", ct, len(data))
+}
+
+// redirectMessage says where a redirect pointed, without its query, which
+// could carry anything.
+func redirectMessage(resp *http.Response) string {
+	loc, err := resp.Location()
+	if err != nil {
+		return "a redirect without a usable Location, not followed"
+	}
+	loc.RawQuery, loc.Fragment, loc.User = "", "", nil
+	return fmt.Sprintf("a redirect to %s, not followed", loc.Redacted())
 }
 
 func describeJSONError(data []byte, err error) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -413,6 +414,12 @@ func TestErrors_documentedStatuses(t *testing.T) {
 				if got := IsForbidden(err); got != (status == 403) {
 					t.Errorf("IsForbidden = %v", got)
 				}
+				if got := IsBadRequest(err); got != (status == 400) {
+					t.Errorf("IsBadRequest = %v", got)
+				}
+				if got := IsTransient(err); got != (status == 500) {
+					t.Errorf("IsTransient = %v, want it only for the 500", got)
+				}
 				wantUnknown := ac.method == http.MethodPost && status == 500
 				if got := IsOutcomeUnknown(err); got != wantUnknown {
 					t.Errorf("IsOutcomeUnknown = %v, want %v", got, wantUnknown)
@@ -427,8 +434,34 @@ func TestErrors_documentedStatuses(t *testing.T) {
 
 func TestErrors_predicatesOnOtherErrors(t *testing.T) {
 	for _, err := range []error{nil, errors.New("404"), &ResponseError{StatusCode: 200}, context.Canceled} {
-		if IsNotFound(err) || IsUnauthorized(err) || IsForbidden(err) || IsOutcomeUnknown(err) {
+		if IsNotFound(err) || IsUnauthorized(err) || IsForbidden(err) || IsOutcomeUnknown(err) || IsBadRequest(err) || IsRedirect(err) {
 			t.Errorf("a predicate is true for %v", err)
+		}
+	}
+}
+
+// Only what may pass by itself is transient: the advice to try again later
+// is given for nothing else.
+func TestErrors_transient(t *testing.T) {
+	t.Parallel()
+	transient := []error{
+		&APIError{StatusCode: 429}, &APIError{StatusCode: 500}, &APIError{StatusCode: 502}, &APIError{StatusCode: 503},
+		&OutcomeUnknownError{Err: errors.New("connection reset")},
+		fmt.Errorf("GET /x: %w", &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}),
+	}
+	for _, err := range transient {
+		if !IsTransient(err) {
+			t.Errorf("IsTransient(%v) = false, want true", err)
+		}
+	}
+	lasting := []error{
+		nil, &APIError{StatusCode: 400}, &APIError{StatusCode: 401}, &APIError{StatusCode: 403}, &APIError{StatusCode: 404},
+		&APIError{StatusCode: 409}, &APIError{StatusCode: 307}, &APIError{StatusCode: 200, Message: "success false"},
+		&ResponseError{StatusCode: 200}, fmt.Errorf("GET /x: %w", context.Canceled),
+	}
+	for _, err := range lasting {
+		if IsTransient(err) {
+			t.Errorf("IsTransient(%v) = true, want false", err)
 		}
 	}
 }
@@ -513,6 +546,32 @@ func TestList_decodesTheContract(t *testing.T) {
 	}
 	if _, ok := (AIAPIKey{CreatedAt: "yesterday"}).Created(); ok {
 		t.Error("Created() parsed an unparseable createdAt")
+	}
+}
+
+// A list that includes deleted keys marks them with deletedAt; null or an
+// empty string means the key is live.
+func TestList_deletedKeys(t *testing.T) {
+	t.Parallel()
+	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		writeBody(w, 200, `{"success":true,"apiKeys":[
+			{"id":"gone","name":"a","aiType":"AWS","createdAt":"2024-01-15T10:30:00.000Z","deletedAt":"2024-02-01T00:00:00.000Z"},
+			{"id":"live","name":"b","aiType":"AWS","createdAt":"2024-01-15T10:30:00.000Z","deletedAt":null},
+			{"id":"blank","name":"c","aiType":"AWS","createdAt":"2024-01-15T10:30:00.000Z","deletedAt":""},
+			{"id":"absent","name":"d","aiType":"AWS","createdAt":"2024-01-15T10:30:00.000Z"}]}`)
+	})
+	keys, err := newTestClient(t, srv.URL).AIAPIKeys.List(context.Background(), "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"gone": true, "live": false, "blank": false, "absent": false}
+	if len(keys) != len(want) {
+		t.Fatalf("%d keys, want %d: the list must keep deleted keys for the caller to see", len(keys), len(want))
+	}
+	for _, k := range keys {
+		if k.Deleted() != want[k.ID] {
+			t.Errorf("key %s: Deleted() = %v, want %v", k.ID, k.Deleted(), want[k.ID])
+		}
 	}
 }
 
@@ -1067,6 +1126,93 @@ func TestParseBaseURL(t *testing.T) {
 		}
 		if _, err := New(Config{BaseURL: raw, Token: testToken}); err == nil {
 			t.Errorf("New accepted base URL %q", raw)
+		}
+	}
+}
+
+// Every request carries the token: over http it could be read on the way,
+// so only a loopback host (a local emulator) may be reached without TLS.
+func TestParseBaseURL_httpOnlyForLoopback(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{
+		"http://localhost", "http://LocalHost:8080/api", "http://127.0.0.1:9", "http://127.8.9.10/", "http://[::1]:8080",
+		"https://10.0.0.1", "https://example.com",
+	} {
+		if _, err := ParseBaseURL(raw); err != nil {
+			t.Errorf("ParseBaseURL(%q): %v", raw, err)
+		}
+	}
+	for _, raw := range []string{
+		"http://backend.flashback.tech", "http://10.0.0.1:8080", "http://[::2]/", "http://128.0.0.1",
+		"http://localhost.example.com", "http://192.168.1.5/api",
+	} {
+		_, err := ParseBaseURL(raw)
+		if !errors.Is(err, ErrCleartextBaseURL) {
+			t.Errorf("ParseBaseURL(%q) = %v, want ErrCleartextBaseURL", raw, err)
+		}
+		if _, err := New(Config{BaseURL: raw, Token: testToken}); err == nil {
+			t.Errorf("New accepted base URL %q", raw)
+		}
+	}
+}
+
+// A redirect is never followed, so the token never reaches the host it points
+// at, whatever the method; the answer says where it pointed, once, without
+// retries, and a create that was redirected did not happen.
+func TestRedirect_notFollowedTokenStaysHome(t *testing.T) {
+	t.Parallel()
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		if strings.Contains(r.Header.Get("Authorization"), testToken) {
+			t.Errorf("the token reached the host a redirect pointed at: %s %s", r.Method, r.URL)
+		}
+		writeBody(w, 200, validListBody)
+	}))
+	t.Cleanup(other.Close)
+	// Another host name for the same machine: what a browser would take for
+	// another site.
+	target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	for _, status := range []int{301, 302, 307, 308} {
+		for _, ac := range apiCalls("r1", "k1") {
+			t.Run(strconv.Itoa(status)+"/"+ac.name, func(t *testing.T) {
+				srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, target+r.URL.Path+"?token="+testToken, status)
+				})
+				c := newTestClient(t, srv.URL)
+				err := ac.call(context.Background(), c)
+				apiErr := asAPIError(t, err)
+				if apiErr.StatusCode != status || !IsRedirect(err) {
+					t.Errorf("error %v: want a %d redirect", err, status)
+				}
+				if want := "a redirect to " + target + ac.path + ", not followed"; apiErr.Message != want {
+					t.Errorf("message %q, want %q", apiErr.Message, want)
+				}
+				assertNoToken(t, err)
+				if IsOutcomeUnknown(err) || IsTransient(err) {
+					t.Errorf("a redirect is taken for an unknown outcome or a passing fault: %v", err)
+				}
+				if n := srv.count(); n != 1 {
+					t.Errorf("%d attempts, want 1: a redirect is not retried", n)
+				}
+			})
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the host redirected to got %d requests, want none", n)
+	}
+}
+
+// RetryWait is the client's own backoff, for callers that repeat several
+// requests as one.
+func TestRetryWait_growsWithinBounds(t *testing.T) {
+	t.Parallel()
+	c := newTestClient(t, DefaultBaseURL, func(cfg *Config) { cfg.RetryWaitMin, cfg.RetryWaitMax = time.Second, 30*time.Second })
+	for retry, ceiling := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second} {
+		for range 20 {
+			if w := c.RetryWait(retry); w < time.Second || w > ceiling {
+				t.Fatalf("RetryWait(%d) = %v, want between 1s and %v", retry, w, ceiling)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -73,6 +74,36 @@ func IsUnauthorized(err error) bool { return statusOf(err) == http.StatusUnautho
 
 // IsForbidden reports whether err is a 403: the token has no access to the repo.
 func IsForbidden(err error) bool { return statusOf(err) == http.StatusForbidden }
+
+// IsBadRequest reports whether err is a 400: the API refused what was sent.
+func IsBadRequest(err error) bool { return statusOf(err) == http.StatusBadRequest }
+
+// IsRedirect reports whether err is a redirect, which the client never
+// follows.
+func IsRedirect(err error) bool {
+	s := statusOf(err)
+	return s >= 300 && s <= 399
+}
+
+// IsTransient reports whether err may go away by itself, so that trying
+// again later is the advice: throttling (429), a server or gateway error
+// (5xx), a request whose outcome is unknown, or a failure of the network. A
+// refusal (4xx), a redirect, an unusable answer or a cancelled call need
+// something else.
+func IsTransient(err error) bool {
+	if IsOutcomeUnknown(err) {
+		return true
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500
+	}
+	var respErr *ResponseError
+	if errors.As(err, &respErr) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	return err != nil
+}
 
 // IsOutcomeUnknown reports whether the request behind err may have been
 // carried out by the server despite the error.
