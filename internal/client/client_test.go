@@ -169,8 +169,9 @@ type apiCall struct {
 
 func strPtr(s string) *string { return &s }
 
-func apiCalls(repoID, keyID string) []apiCall {
-	keys := "/repo/" + repoID + "/ai/apikey"
+// apiCalls is one call of each kind, on key k1 of repo r1.
+func apiCalls() []apiCall {
+	const keys = "/repo/r1/ai/apikey"
 	return []apiCall{
 		{
 			name: "list", method: http.MethodGet, path: keys, okStatus: 200, okBody: validListBody,
@@ -188,14 +189,14 @@ func apiCalls(repoID, keyID string) []apiCall {
 			},
 		},
 		{
-			name: "update", method: http.MethodPut, path: keys + "/" + keyID, okStatus: 200, okBody: validOKBody,
+			name: "update", method: http.MethodPut, path: keys + "/k1", okStatus: 200, okBody: validOKBody,
 			body: `{"name":"Renamed"}`,
 			call: func(ctx context.Context, c *Client) error {
 				return c.AIAPIKeys.Update(ctx, "r1", "k1", UpdateAIAPIKeyRequest{Name: strPtr("Renamed")})
 			},
 		},
 		{
-			name: "delete", method: http.MethodDelete, path: keys + "/" + keyID, okStatus: 200, okBody: validOKBody,
+			name: "delete", method: http.MethodDelete, path: keys + "/k1", okStatus: 200, okBody: validOKBody,
 			call: func(ctx context.Context, c *Client) error {
 				return c.AIAPIKeys.Delete(ctx, "r1", "k1")
 			},
@@ -204,7 +205,7 @@ func apiCalls(repoID, keyID string) []apiCall {
 }
 
 func callByName(name string) apiCall {
-	for _, c := range apiCalls("r1", "k1") {
+	for _, c := range apiCalls() {
 		if c.name == name {
 			return c
 		}
@@ -254,7 +255,7 @@ func sameJSON(t *testing.T, got []byte, want string) {
 }
 
 func TestRequests_carryHeadersAndBody(t *testing.T) {
-	for _, ac := range apiCalls("r1", "k1") {
+	for _, ac := range apiCalls() {
 		t.Run(ac.name, func(t *testing.T) {
 			srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeBody(w, ac.okStatus, ac.okBody) })
 			c := newTestClient(t, srv.URL)
@@ -386,7 +387,7 @@ func TestPaths_baseURLPathPrefix(t *testing.T) {
 
 func TestErrors_documentedStatuses(t *testing.T) {
 	for _, status := range []int{400, 401, 403, 404, 500} {
-		for _, ac := range apiCalls("r1", "k1") {
+		for _, ac := range apiCalls() {
 			t.Run(strconv.Itoa(status)+"/"+ac.name, func(t *testing.T) {
 				msg := "server says " + strconv.Itoa(status)
 				srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
@@ -1174,7 +1175,7 @@ func TestRedirect_notFollowedTokenStaysHome(t *testing.T) {
 	// another site.
 	target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
 	for _, status := range []int{301, 302, 307, 308} {
-		for _, ac := range apiCalls("r1", "k1") {
+		for _, ac := range apiCalls() {
 			t.Run(strconv.Itoa(status)+"/"+ac.name, func(t *testing.T) {
 				srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 					http.Redirect(w, r, target+r.URL.Path+"?token="+testToken, status)

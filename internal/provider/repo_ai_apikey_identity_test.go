@@ -242,7 +242,7 @@ func TestAccRepoAIAPIKey_identityOnOlderCLIs(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionUpdate)},
 				},
-				Check: env.checkServerMatchesState(),
+				Check: env.checkServerMatchesState(t),
 			},
 			{
 				// Refresh removes a key deleted outside Terraform, and apply creates it anew.
@@ -252,7 +252,7 @@ func TestAccRepoAIAPIKey_identityOnOlderCLIs(t *testing.T) {
 					}
 				},
 				Config: cfg("after"),
-				Check:  env.checkServerMatchesState(),
+				Check:  env.checkServerMatchesState(t),
 			},
 			{
 				Config:                               cfg("after"),

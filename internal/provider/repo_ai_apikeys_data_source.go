@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -144,13 +145,17 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 	resp.Diagnostics.Append(resp.State.Set(ctx, cfg)...)
 }
 
-// listKeys lists a repo's keys for a data source, through the shared cache;
-// the slice is shared with every other reader and must only be read.
+// listKeys lists a repo's live keys for a data source, through the shared
+// cache: a key the list shows as deleted is left out. The slice may be shared
+// with every other reader and must only be read.
 func (d *providerData) listKeys(ctx context.Context, repoID string, diags *diag.Diagnostics) ([]client.AIAPIKey, bool) {
 	keys, err := d.lists.List(ctx, repoID)
 	if err != nil {
 		diags.Append(apiErrorDiag("list", keyRef{repoID: repoID}, err))
 		return nil, false
 	}
-	return keys, true
+	if !slices.ContainsFunc(keys, client.AIAPIKey.Deleted) {
+		return keys, true
+	}
+	return slices.DeleteFunc(slices.Clone(keys), client.AIAPIKey.Deleted), true
 }
