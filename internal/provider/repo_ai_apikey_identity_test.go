@@ -50,11 +50,37 @@ func (p *protoProvider) importByIdentity(repoID, id string) *tfprotov6.ImportRes
 	})
 }
 
+// importResource imports as Terraform does: ImportResourceState, then a
+// ReadResource of each imported object, which is where ImportState hands the
+// key over to be looked up. The response carries the read's state, identity
+// and diagnostics; a key the read removes is not imported.
 func (p *protoProvider) importResource(req *tfprotov6.ImportResourceStateRequest) *tfprotov6.ImportResourceStateResponse {
 	p.t.Helper()
-	resp, err := p.server.ImportResourceState(context.Background(), req)
+	ctx := context.Background()
+	resp, err := p.server.ImportResourceState(ctx, req)
 	if err != nil {
 		p.t.Fatal(err)
+	}
+	imported := resp.ImportedResources
+	resp.ImportedResources = nil
+	for _, ir := range imported {
+		read, err := p.server.ReadResource(ctx, &tfprotov6.ReadResourceRequest{
+			TypeName: ir.TypeName, CurrentState: ir.State, CurrentIdentity: ir.Identity, Private: ir.Private,
+		})
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		resp.Diagnostics = append(resp.Diagnostics, read.Diagnostics...)
+		if read.NewState == nil || hasError(read.Diagnostics) {
+			continue
+		}
+		if v, err := read.NewState.Unmarshal(p.resourceType(ir.TypeName)); err != nil {
+			p.t.Fatal(err)
+		} else if v.IsNull() {
+			continue
+		}
+		ir.State, ir.Identity, ir.Private = read.NewState, read.NewIdentity, read.Private
+		resp.ImportedResources = append(resp.ImportedResources, ir)
 	}
 	return resp
 }
@@ -254,6 +280,8 @@ func TestAccRepoAIAPIKey_identityOnOlderCLIs(t *testing.T) {
 				Config: cfg("after"),
 				Check:  env.checkServerMatchesState(t),
 			},
+			// A refresh fills in created_at, which the import reads too.
+			{Config: cfg("after")},
 			{
 				Config:                               cfg("after"),
 				ResourceName:                         testKeyAddr,
@@ -283,4 +311,13 @@ func importIDOf(addr string) resource.ImportStateIdFunc {
 		}
 		return rs.Primary.Attributes["repo_id"] + "/" + rs.Primary.ID, nil
 	}
+}
+
+func hasError(diags []*tfprotov6.Diagnostic) bool {
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			return true
+		}
+	}
+	return false
 }

@@ -84,12 +84,13 @@ func listRepoAIAPIKeys(ctx context.Context, data *providerData, cfg repoAIAPIKey
 }
 
 // listedRepoAIAPIKey is a listed key as an import leaves it in the state: no
-// keepers, and no secret, which Flashback never returns again.
+// keepers ({}, their one spelling), and no secret, which Flashback never
+// returns again.
 func listedRepoAIAPIKey(cfg repoAIAPIKeyListConfig, k client.AIAPIKey) (string, any) {
 	m := repoAIAPIKeyModel{
 		ID:      types.StringValue(k.ID),
 		RepoID:  cfg.RepoID,
-		Keepers: types.MapNull(types.StringType),
+		Keepers: noKeepers(),
 		Key:     types.StringNull(),
 		Secret:  types.StringNull(),
 	}

@@ -54,7 +54,8 @@ func listedKeysEnv(t *testing.T) (*testEnv, *emulator.Server) {
 }
 
 // wantListed is what a listed key must look like: its identity, and the
-// resource object an import of it leaves in the state, secret and keepers null.
+// resource object an import of it leaves in the state: secret null, keepers
+// empty.
 func wantListed(k emulator.Key) (identity, object map[string]any) {
 	identity = map[string]any{"repo_id": k.RepoID, "id": k.ID}
 	object = map[string]any{
@@ -64,7 +65,7 @@ func wantListed(k emulator.Key) (identity, object map[string]any) {
 		"ai_type":    k.AIType,
 		"key":        k.Key,
 		"created_at": k.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"),
-		"keepers":    nil,
+		"keepers":    map[string]any{},
 		"secret":     nil,
 	}
 	return identity, object
