@@ -60,23 +60,12 @@ func newRepoAIAPIKeyListResource() list.ListResource {
 func listRepoAIAPIKeys(ctx context.Context, data *providerData, cfg repoAIAPIKeyListConfig) ([]client.AIAPIKey, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	repoID := cfg.RepoID.ValueString()
-	keys, err := data.lists.List(ctx, repoID)
-	if err != nil {
-		diags.Append(apiErrorDiag("list", keyRef{repoID: repoID}, err))
+	// listKeys leaves out soft-deleted keys, which cannot be imported or managed.
+	keys, ok := data.listKeys(ctx, repoID, &diags)
+	if !ok {
 		return nil, diags
 	}
-	// keys is shared with every other reader of the cache: only read it.
-	matching := make([]client.AIAPIKey, 0, len(keys))
-	for _, k := range keys {
-		switch {
-		case k.DeletedAt != nil:
-			// A soft-deleted key cannot be imported, or managed.
-		case !cfg.Name.IsNull() && k.Name != cfg.Name.ValueString():
-		case !cfg.AIType.IsNull() && k.AIType != cfg.AIType.ValueString():
-		default:
-			matching = append(matching, k)
-		}
-	}
+	matching := matchingKeys(keys, cfg.Name, cfg.AIType)
 	tflog.Debug(ctx, "listed AI API keys for terraform query", map[string]any{
 		"repo_id": repoID, "listed": len(keys), "matching": len(matching),
 	})

@@ -128,15 +128,9 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 	if !ok {
 		return
 	}
-	// keys is shared with every other reader of the cache: only read it.
-	cfg.APIKeys = make([]listedAIAPIKeyModel, 0, len(keys))
-	for _, k := range keys {
-		if !cfg.Name.IsNull() && k.Name != cfg.Name.ValueString() {
-			continue
-		}
-		if !cfg.AIType.IsNull() && k.AIType != cfg.AIType.ValueString() {
-			continue
-		}
+	matching := matchingKeys(keys, cfg.Name, cfg.AIType)
+	cfg.APIKeys = make([]listedAIAPIKeyModel, 0, len(matching))
+	for _, k := range matching {
 		cfg.APIKeys = append(cfg.APIKeys, listedAIAPIKey(k))
 	}
 	tflog.Debug(ctx, "listed AI API keys", map[string]any{
@@ -158,4 +152,17 @@ func (d *providerData) listKeys(ctx context.Context, repoID string, diags *diag.
 		return keys, true
 	}
 	return slices.DeleteFunc(slices.Clone(keys), client.AIAPIKey.Deleted), true
+}
+
+// matchingKeys are the keys whose name and AI type equal the filters that are
+// set (a null filter matches every key), in the list's order. keys may be
+// shared with every other reader of the cache: it is only read.
+func matchingKeys(keys []client.AIAPIKey, name, aiType types.String) []client.AIAPIKey {
+	matching := make([]client.AIAPIKey, 0, len(keys))
+	for _, k := range keys {
+		if (name.IsNull() || k.Name == name.ValueString()) && (aiType.IsNull() || k.AIType == aiType.ValueString()) {
+			matching = append(matching, k)
+		}
+	}
+	return matching
 }
