@@ -136,8 +136,8 @@ func (r *repoAIAPIKeyResource) Schema(_ context.Context, _ resource.SchemaReques
 	}
 }
 
-// notBlank matches a name with at least one character that is not white
-// space: Flashback's UI could not show a blank one.
+// notBlank matches a name with a character that is not white space: a blank
+// name tells no one which key it is.
 var notBlank = regexp.MustCompile(`\S`)
 
 func (r *repoAIAPIKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

@@ -398,9 +398,9 @@ func checkRenamed(before, after map[string]demoKey) error {
 		if label == renamedLabel {
 			want.Name = renamedName
 		}
-		// created_at is null right after a create and filled in by the next
-		// refresh, which the rename's apply makes: that is no change.
-		if want.CreatedAt == "" {
+		// created_at is null right after a create; the rename's refresh
+		// fills it in.
+		if b.CreatedAt == "" {
 			want.CreatedAt = a.CreatedAt
 		}
 		if a != want {
