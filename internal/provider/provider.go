@@ -81,6 +81,10 @@ type providerData struct {
 	maxRetries int
 	tuning     tuning
 
+	// llmLists lists the AI LLM configurations of a workspace, keyed by its
+	// id; every write of a configuration invalidates its workspace.
+	llmLists *client.ListCache[client.AILLM]
+
 	// createLocks serialises creates of keys that look alike (same repo, name
 	// and AI type), so that recovering from a create whose response was lost
 	// can tell its own orphan from a sibling's key.
@@ -187,6 +191,7 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 	data := &providerData{
 		client:     c,
 		lists:      client.NewListCache(c.AIAPIKeys.List, func(k client.AIAPIKey) string { return k.ID }, ttl),
+		llmLists:   client.NewListCache(c.AILLMs.List, func(l client.AILLM) string { return l.ID }, ttl),
 		token:      token,
 		maxRetries: int(maxRetries),
 		tuning:     p.tuning,
@@ -198,6 +203,7 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newRepoAIAPIKeyResource,
+		newAILLMResource,
 	}
 }
 
@@ -205,6 +211,7 @@ func (p *flashbackProvider) DataSources(_ context.Context) []func() datasource.D
 	return []func() datasource.DataSource{
 		newRepoAIAPIKeyDataSource,
 		newRepoAIAPIKeysDataSource,
+		newAILLMsDataSource,
 	}
 }
 
