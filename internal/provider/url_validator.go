@@ -19,7 +19,9 @@ func (absoluteURLValidator) Description(context.Context) string {
 	return "value must be an absolute URL, such as https://api.openai.com/v1"
 }
 
-func (v absoluteURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v absoluteURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v absoluteURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
