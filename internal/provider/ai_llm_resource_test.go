@@ -961,3 +961,33 @@ func llmDeref(s *string) string {
 	}
 	return *s
 }
+
+// A configuration that disappears between the refresh and the delete is
+// destroyed all the same: a 404 on delete is success.
+func TestAccAILLM_destroyAlreadyGone(t *testing.T) {
+	var emu *emulator.Server
+	env := newEmulatorEnv(t, nil, func(e *emulator.Server) http.Handler {
+		emu = e
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodDelete {
+				// Someone else deletes it a moment before this request arrives.
+				if err := emu.DeleteLLM(strings.TrimPrefix(r.URL.Path, "/ai/llm/")); err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+			}
+			emu.ServeHTTP(w, r)
+		})
+	})
+	llmEnv := &llmTestEnv{testEnv: env, workspace: emulator.DefaultWorkspaceID}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		CheckDestroy: func(s *terraform.State) error {
+			if n := emu.Requests(http.MethodDelete, emulator.OpLLMDelete); n != 1 {
+				return fmt.Errorf("%d deletes, want 1", n)
+			}
+			return llmEnv.checkLLMsDestroyed(s)
+		},
+		Steps: []resource.TestStep{{Config: env.config(llmEnv.llm("vanishing").hcl())}},
+	})
+}
