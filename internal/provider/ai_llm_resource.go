@@ -210,7 +210,6 @@ func (r *aiLLMResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	plan.ID = types.StringValue(id)
-	plan.SecretWO = types.StringNull()
 	plan.OrgID, plan.CreatedAt = types.StringNull(), types.StringNull()
 
 	// Only the id comes back: org_id and created_at are in the list. Not
@@ -298,7 +297,6 @@ func (r *aiLLMResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	}
 	// Everything else is the server's and fixed, or forces a new
 	// configuration: the plan holds the values the configuration now has.
-	plan.SecretWO = types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 

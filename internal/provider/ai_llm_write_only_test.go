@@ -32,7 +32,7 @@ import (
 var writeOnlyCLIs = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)}
 
 // secret_wo is sent on create and when secret_wo_version changes, never
-// otherwise, and is in neither state nor plan; moving between secret and
+// otherwise (not even with another change), and is in neither state nor plan; moving between secret and
 // secret_wo sends the secret once, in place.
 func TestAccAILLM_secretWriteOnly(t *testing.T) {
 	env := newLLMTestEnv(t)
@@ -43,7 +43,9 @@ func TestAccAILLM_secretWriteOnly(t *testing.T) {
 	unbumped.secretWO = "sk-wo-two"
 	bumped := unbumped
 	bumped.version = 2
-	plain := bumped
+	renamed := bumped
+	renamed.name, renamed.secretWO = "write-only-renamed", "sk-wo-not-sent"
+	plain := renamed
 	plain.secretWO, plain.version, plain.secret = "", 0, "sk-plain"
 	back := plain
 	back.secret, back.secretWO, back.version = "", "sk-wo-three", 1
@@ -64,6 +66,8 @@ func TestAccAILLM_secretWriteOnly(t *testing.T) {
 			// A new secret_wo without a new version: nothing to do, nothing sent.
 			env.llmStep(unbumped, plancheck.ResourceActionNoop, "sk-wo-one", nil, writeOnlyKept(1)...),
 			env.llmStep(bumped, plancheck.ResourceActionUpdate, "sk-wo-two", [][]string{{"secret"}}, writeOnlyKept(2)...),
+			// Another change, the version kept: the secret is not sent with it.
+			env.llmStep(renamed, plancheck.ResourceActionUpdate, "sk-wo-two", [][]string{{"name"}}, writeOnlyKept(2)...),
 			env.llmStep(plain, plancheck.ResourceActionUpdate, "sk-plain", [][]string{{"secret"}},
 				statecheck.ExpectKnownValue(testLLMAddr, pathLLMSecret, knownvalue.StringExact("sk-plain")),
 				statecheck.ExpectKnownValue(testLLMAddr, pathSecretWOVersion, knownvalue.Null())),
