@@ -34,11 +34,12 @@ func newLLMRecoveryResource(t *testing.T, handler http.Handler, token string, ma
 	}}
 }
 
-// newLLMRecoveryEmulator is an emulator with the default workspace.
+// newLLMRecoveryEmulator is an emulator with the default workspace besides
+// those opts declare.
 func newLLMRecoveryEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string) {
 	t.Helper()
 	opts.Token = "fbt_" + randomHex(t, 16)
-	opts.Workspaces = []emulator.Workspace{{ID: emulator.DefaultWorkspaceID}}
+	opts.Workspaces = append(opts.Workspaces, emulator.Workspace{ID: emulator.DefaultWorkspaceID})
 	emu, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -990,4 +993,51 @@ func TestAccAILLM_destroyAlreadyGone(t *testing.T) {
 		},
 		Steps: []resource.TestStep{{Config: env.config(llmEnv.llm("vanishing").hcl())}},
 	})
+}
+
+// Import finds the configuration's workspace by listing every workspace, and
+// warns that the secret and the key cannot come with it.
+func TestAILLMImportState_findsTheWorkspaceAndWarnsOfTheSecret(t *testing.T) {
+	t.Parallel()
+	emu, token := newLLMRecoveryEmulator(t, emulator.Options{Workspaces: []emulator.Workspace{{ID: llmOtherWorkspace}}})
+	r := newLLMRecoveryResource(t, emu, token, 0)
+	ctx := context.Background()
+	req := recoveryRequest("imported")
+	req.WorkspaceID, req.Key = llmOtherWorkspace, "access-key"
+	id, err := r.data.client.AILLMs.Create(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var schemaResp fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &schemaResp)
+	resp := &fwresource.ImportStateResponse{State: tfsdk.State{
+		Schema: schemaResp.Schema,
+		Raw:    tftypes.NewValue(schemaResp.Schema.Type().TerraformType(ctx), nil),
+	}}
+	r.ImportState(ctx, fwresource.ImportStateRequest{ID: id}, resp)
+	if resp.Diagnostics.HasError() || len(resp.Diagnostics) != 1 {
+		t.Fatalf("want one warning, got:\n%s", llmDiagText(resp.Diagnostics))
+	}
+	requireContains(t, resp.Diagnostics[0].Summary(), "Secret and key not imported")
+	requireContains(t, resp.Diagnostics[0].Detail(), id, "in-place update that sends the secret")
+	var got aiLLMModel
+	if d := resp.State.Get(ctx, &got); d.HasError() {
+		t.Fatal(llmDiagText(d))
+	}
+	want := map[string]string{"id": id, "workspace_id": llmOtherWorkspace, "name": "imported", "ai_type": "OPENAI",
+		"endpoint": req.Endpoint, "org_id": emulator.DefaultOrgID}
+	gotValues := map[string]string{"id": got.ID.ValueString(), "workspace_id": got.WorkspaceID.ValueString(), "name": got.Name.ValueString(),
+		"ai_type": got.AIType.ValueString(), "endpoint": got.Endpoint.ValueString(), "org_id": got.OrgID.ValueString()}
+	for attr, w := range want {
+		if gotValues[attr] != w {
+			t.Errorf("imported %s = %q, want %q", attr, gotValues[attr], w)
+		}
+	}
+	if !got.Secret.IsNull() || !got.Key.IsNull() || !got.SecretWOVersion.IsNull() {
+		t.Error("import put a secret, key or secret_wo_version into the state")
+	}
+	if !createdAtPattern.MatchString(got.CreatedAt.ValueString()) {
+		t.Errorf("imported created_at %q", got.CreatedAt.ValueString())
+	}
 }
