@@ -110,6 +110,10 @@ type providerData struct {
 	maxRetries int
 	tuning     tuning
 
+	// llmLists lists the AI LLM configurations of a workspace, keyed by its
+	// id; every write of a configuration invalidates its workspace.
+	llmLists *client.ListCache[client.AILLM]
+
 	// created holds the ids of every key this provider configuration
 	// created: a create with an unknown outcome never names one of them as a
 	// key it may have left.
@@ -231,6 +235,7 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 	data := &providerData{
 		client:     c,
 		lists:      newKeyLists(c, ttl),
+		llmLists:   client.NewListCache(c.AILLMs.List, func(l client.AILLM) string { return l.ID }, ttl),
 		token:      token,
 		maxRetries: int(maxRetries),
 		tuning:     p.tuning,
@@ -243,6 +248,7 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newRepoAIAPIKeyResource,
+		newAILLMResource,
 	}
 }
 
@@ -258,6 +264,7 @@ func (p *flashbackProvider) DataSources(_ context.Context) []func() datasource.D
 	return []func() datasource.DataSource{
 		newRepoAIAPIKeyDataSource,
 		newRepoAIAPIKeysDataSource,
+		newAILLMsDataSource,
 	}
 }
 
