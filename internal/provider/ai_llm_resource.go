@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -28,13 +27,6 @@ var (
 	_ resource.ResourceWithConfigValidators = &aiLLMResource{}
 )
 
-// privateLLMCreatedKey names the private state that holds when a
-// configuration whose created_at could not be read back was created.
-const privateLLMCreatedKey = "created"
-
-// recentLLMWindow is how long after its creation a configuration that a list
-// does not show is assumed to be not listed yet rather than deleted.
-const recentLLMWindow = 2 * time.Minute
 
 type aiLLMResource struct {
 	data *providerData
@@ -233,8 +225,7 @@ func (r *aiLLMResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if plan.CreatedAt.IsNull() {
 		// Without created_at a later read could not tell a configuration the
 		// list does not show yet from one deleted since.
-		at, _ := json.Marshal(r.data.client.ServerNow().UTC())
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateLLMCreatedKey, at)...)
+		resp.Diagnostics.Append(r.data.rememberCreated(ctx, resp.Private)...)
 	}
 }
 
@@ -247,12 +238,12 @@ func (r *aiLLMResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	ctx = maskSecret(maskSecret(maskToken(ctx, r.data.token), state.Secret.ValueString()), state.Key.ValueString())
 	workspaceID, id := state.WorkspaceID.ValueString(), state.ID.ValueString()
 
-	listed, err := r.lookup().find(ctx, workspaceID, id, r.recentlyCreated(state))
+	listed, err := r.lookup().find(ctx, workspaceID, id, r.data.recentlyCreated(state.CreatedAt))
 	if err != nil {
 		resp.Diagnostics.Append(llmErrorDiag("read", llmRef{workspaceID: workspaceID, id: id}, nil, err))
 		return
 	}
-	if listed == nil && r.tooNewToBeListed(ctx, state, req.Private) {
+	if listed == nil && r.data.tooNewToBeListed(ctx, state.CreatedAt, req.Private) {
 		// Removing it would make the next apply try to create it again, which
 		// Flashback refuses: the name is taken by this very configuration.
 		resp.Diagnostics.AddWarning("AI LLM configuration not listed yet",
@@ -416,32 +407,6 @@ func (r *aiLLMResource) ImportState(ctx context.Context, req resource.ImportStat
 			"is expected, and applying it makes Flashback hold what the configuration says.", id))
 }
 
-// recentlyCreated reports whether a configuration may be too new to be
-// listed: its creation time was never read back, or lies within
-// recentLLMWindow.
-func (r *aiLLMResource) recentlyCreated(state aiLLMModel) bool {
-	if state.CreatedAt.IsNull() || state.CreatedAt.IsUnknown() {
-		return true
-	}
-	at, err := time.Parse(time.RFC3339Nano, state.CreatedAt.ValueString())
-	return err == nil && r.data.client.ServerNow().Sub(at) < recentLLMWindow
-}
-
-// tooNewToBeListed reports whether a configuration that the list does not
-// show may just not be listed yet: the list never showed it (created_at is
-// null), and this provider created it within recentLLMWindow. One the list
-// once showed and no longer does was deleted.
-func (r *aiLLMResource) tooNewToBeListed(ctx context.Context, state aiLLMModel, private privateGetter) bool {
-	if !state.CreatedAt.IsNull() || private == nil {
-		return false
-	}
-	raw, diags := private.GetKey(ctx, privateLLMCreatedKey)
-	var at time.Time
-	if diags.HasError() || len(raw) == 0 || json.Unmarshal(raw, &at) != nil {
-		return false
-	}
-	return r.data.client.ServerNow().Sub(at) < recentLLMWindow
-}
 
 // applyListedLLM copies what the list says of a configuration into the model.
 // The secret and the key are never the server's to say (it sends the key as

@@ -62,7 +62,7 @@ func (l listLookup[T]) lookFor(ctx context.Context, scope, id string, recent boo
 		tflog.Debug(ctx, "recently created object not listed yet; looking again", map[string]any{
 			"collection": l.what, "scope": scope, "id": id, "wait": wait.String(),
 		})
-		if !sleep(ctx, wait) {
+		if !l.tuning.wait(ctx, wait) {
 			return nil, ctx.Err()
 		}
 		wait *= 2

@@ -290,5 +290,5 @@ func userAgent(providerVersion, terraformVersion string) string {
 
 // newKeyLists is the list cache of AI API keys, one list per repository.
 func newKeyLists(c *client.Client, ttl time.Duration) *client.ListCache[client.AIAPIKey] {
-	return client.NewListCache(c.AIAPIKeys.List, func(k client.AIAPIKey) string { return k.ID }, ttl)
+	return client.NewListCache(c.AIAPIKeys.List, keyID, ttl)
 }

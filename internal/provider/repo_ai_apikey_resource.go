@@ -2,11 +2,9 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -30,17 +28,9 @@ var (
 // createdAtLayout is how the API writes createdAt; state keeps the same form.
 const createdAtLayout = "2006-01-02T15:04:05.000Z07:00"
 
-// privateCreatedKey names the private state that holds when this provider
-// created a key, until a list shows the key (and its created_at).
-const privateCreatedKey = "created"
-
 // privateImportingKey marks a key that ImportState handed to Read: not
 // finding it is then an error, not drift.
 const privateImportingKey = "importing"
-
-// recentKeyWindow is how long after its creation a key that a list does not
-// show is assumed to be not listed yet rather than deleted.
-const recentKeyWindow = 2 * time.Minute
 
 type repoAIAPIKeyResource struct {
 	data *providerData
@@ -171,8 +161,7 @@ func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRe
 	resp.Diagnostics.Append(repoAIAPIKeyIdentity.set(ctx, resp.State, resp.Identity)...)
 	// Until a list shows the key, a read cannot tell a key not listed yet from
 	// one deleted since; remember roughly when it was made.
-	at, _ := json.Marshal(r.data.client.ServerNow().UTC())
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateCreatedKey, at)...)
+	resp.Diagnostics.Append(r.data.rememberCreated(ctx, resp.Private)...)
 }
 
 func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -190,7 +179,7 @@ func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadReques
 		op = "import"
 	}
 
-	listed, err := r.find(ctx, repoID, id, !importing && r.recentlyCreated(state))
+	listed, err := r.find(ctx, repoID, id, !importing && r.data.recentlyCreated(state.CreatedAt))
 	if err != nil {
 		resp.Diagnostics.Append(apiErrorDiag(op, keyRef{repoID: repoID, id: id}, err))
 		return
@@ -206,7 +195,7 @@ func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadReques
 			fmt.Sprintf("Flashback lists AI API key %s of repo %s as deleted; it will be created again on the next apply.", id, repoID))
 		resp.State.RemoveResource(ctx)
 		return
-	case listed == nil && r.tooNewToBeListed(ctx, state, req.Private):
+	case listed == nil && r.data.tooNewToBeListed(ctx, state.CreatedAt, req.Private):
 		// Removing it would make the next apply create a second key and leave
 		// this one, whose secret only the state holds, orphaned.
 		resp.Diagnostics.AddWarning("AI API key not listed yet",
@@ -225,7 +214,7 @@ func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadReques
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	// Listed once, the key has its created_at: a later absence is a deletion.
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateCreatedKey, nil)...)
+	resp.Diagnostics.Append(forgetCreated(ctx, resp.Private)...)
 	if importing {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImportingKey, nil)...)
 		resp.Diagnostics.AddWarning("Secret not imported",
@@ -315,73 +304,8 @@ func parseImportID(importID string) (repoID, id string, ok bool) {
 // ago may not be listed yet, so for a recent one the list is asked again a few
 // times, with growing waits, before it is given up.
 func (r *repoAIAPIKeyResource) find(ctx context.Context, repoID, id string, recent bool) (*client.AIAPIKey, error) {
-	tries := 1
-	if recent {
-		tries += r.data.tuning.readRecheckTries
-	}
-	wait := r.data.tuning.readRecheckWait
-	list := func() ([]client.AIAPIKey, error) { return r.data.lists.List(ctx, repoID) }
-	for try := 1; ; try++ {
-		keys, err := list()
-		if err != nil {
-			return nil, err
-		}
-		for i := range keys {
-			if keys[i].ID == id {
-				k := keys[i]
-				return &k, nil
-			}
-		}
-		if try >= tries {
-			return nil, nil
-		}
-		tflog.Debug(ctx, "recently created key not listed yet; looking again", map[string]any{"repo_id": repoID, "id": id, "wait": wait.String()})
-		if !r.data.tuning.wait(ctx, wait) {
-			return nil, ctx.Err()
-		}
-		wait *= 2
-		notBefore := time.Now()
-		list = func() ([]client.AIAPIKey, error) { return r.data.lists.ListFresh(ctx, repoID, notBefore) }
-	}
-}
-
-// recentlyCreated reports whether a key may be too new to be listed: no list
-// has shown it yet (created_at is null), or it was created within
-// recentKeyWindow.
-func (r *repoAIAPIKeyResource) recentlyCreated(state repoAIAPIKeyModel) bool {
-	if state.CreatedAt.IsNull() || state.CreatedAt.IsUnknown() {
-		return true
-	}
-	at, err := time.Parse(time.RFC3339Nano, state.CreatedAt.ValueString())
-	return err == nil && r.data.client.ServerNow().Sub(at) < recentKeyWindow
-}
-
-// tooNewToBeListed reports whether a key that the list does not show may just
-// not be listed yet: the list never showed it (created_at is null), and this
-// provider created it within recentKeyWindow. A key the list once showed and
-// no longer does was deleted.
-func (r *repoAIAPIKeyResource) tooNewToBeListed(ctx context.Context, state repoAIAPIKeyModel, private privateGetter) bool {
-	if !state.CreatedAt.IsNull() || private == nil {
-		return false
-	}
-	raw, diags := private.GetKey(ctx, privateCreatedKey)
-	var at time.Time
-	if diags.HasError() || len(raw) == 0 || json.Unmarshal(raw, &at) != nil {
-		return false
-	}
-	return r.data.client.ServerNow().Sub(at) < recentKeyWindow
-}
-
-type privateGetter interface {
-	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-}
-
-func hasPrivateKey(ctx context.Context, private privateGetter, key string) bool {
-	if private == nil {
-		return false
-	}
-	raw, diags := private.GetKey(ctx, key)
-	return !diags.HasError() && len(raw) > 0
+	lookup := listLookup[client.AIAPIKey]{lists: r.data.lists, id: keyID, what: "AI API key", tuning: r.data.tuning}
+	return lookup.find(ctx, repoID, id, recent)
 }
 
 func (r *repoAIAPIKeyResource) configured(diags *diag.Diagnostics) bool {
@@ -418,3 +342,5 @@ func markdownList(values []string) string {
 	}
 	return strings.Join(quoted, ", ")
 }
+
+func keyID(k client.AIAPIKey) string { return k.ID }

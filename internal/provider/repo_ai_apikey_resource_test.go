@@ -659,13 +659,13 @@ func TestTooNewToBeListed(t *testing.T) {
 		want    bool
 	}{
 		{"never listed, created a moment ago", never, at(time.Second), true},
-		{"never listed, created long ago", never, at(recentKeyWindow + time.Minute), false},
+		{"never listed, created long ago", never, at(recentObjectWindow + time.Minute), false},
 		{"never listed, creation time unknown", never, privateStub{}, false},
 		{"never listed, creation time unreadable", never, privateStub{privateCreatedKey: []byte(`"soon"`)}, false},
 		{"listed before", listed, at(time.Second), false},
 	}
 	for _, tc := range cases {
-		if got := r.tooNewToBeListed(context.Background(), tc.state, tc.private); got != tc.want {
+		if got := r.data.tooNewToBeListed(context.Background(), tc.state.CreatedAt, tc.private); got != tc.want {
 			t.Errorf("%s: tooNewToBeListed = %v, want %v", tc.name, got, tc.want)
 		}
 	}
