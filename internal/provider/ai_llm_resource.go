@@ -27,7 +27,6 @@ var (
 	_ resource.ResourceWithConfigValidators = &aiLLMResource{}
 )
 
-
 type aiLLMResource struct {
 	data *providerData
 }
@@ -406,7 +405,6 @@ func (r *aiLLMResource) ImportState(ctx context.Context, req resource.ImportStat
 			"that sends the secret (secret, or secret_wo with secret_wo_version) and key from the configuration; that "+
 			"is expected, and applying it makes Flashback hold what the configuration says.", id))
 }
-
 
 // applyListedLLM copies what the list says of a configuration into the model.
 // The secret and the key are never the server's to say (it sends the key as
