@@ -228,6 +228,9 @@ func (p *flashbackProvider) DataSources(_ context.Context) []func() datasource.D
 	return []func() datasource.DataSource{
 		newRepoAIAPIKeyDataSource,
 		newRepoAIAPIKeysDataSource,
+		newWorkspaceDataSource,
+		newRepoDataSource,
+		newReposDataSource,
 	}
 }
 
