@@ -209,3 +209,68 @@ func TestAccAIPolicy_createUnusableAnswerUnreadableIsTainted(t *testing.T) {
 		},
 	})
 }
+
+// Creates of look-alike policies take turns: a create with an unknown outcome
+// never names, as its own candidate, the policy of a sibling whose answer is
+// still on its way.
+func TestPolicyCreate_siblingInFlightIsNoCandidate(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	emu, token := newPolicyEmulator(t, &offset)
+	siblingActed := make(chan struct{})
+	listed := make(chan struct{}, 1)
+	var posts atomic.Int32
+	handler := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch {
+		case req.Method == http.MethodPost && posts.Add(1) == 1:
+			rec := httptest.NewRecorder()
+			emu.ServeHTTP(rec, req)
+			// Whatever create comes next loses its answer.
+			emu.InjectFault(emulator.Fault{Op: emulator.OpPolicyCreate, Status: http.StatusBadGateway, AfterAct: true, Count: 1})
+			close(siblingActed)
+			// Hold the sibling's answer until the other create has looked
+			// for candidates, or, when creates take turns, a while.
+			select {
+			case <-listed:
+			case <-time.After(500 * time.Millisecond):
+			}
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		case req.Method == http.MethodGet:
+			emu.ServeHTTP(w, req)
+			select {
+			case listed <- struct{}{}:
+			default:
+			}
+		default:
+			emu.ServeHTTP(w, req)
+		}
+	})
+	r := newUnitPolicyResource(t, handler, token)
+	in := createRequest(basePolicy(), testOrgID)
+
+	siblingDone := make(chan *client.AIPolicy)
+	go func() {
+		created, _ := r.create(context.Background(), in)
+		siblingDone <- created
+	}()
+	<-siblingActed
+	_, diags := r.create(context.Background(), in)
+	sibling := <-siblingDone
+	if sibling == nil {
+		t.Fatal("the sibling create failed")
+	}
+	text := diagText(diags)
+	if !diags.HasError() {
+		t.Fatalf("the create whose answer was lost did not fail: %s", text)
+	}
+	if strings.Contains(text, sibling.ID) {
+		t.Errorf("the sibling's policy %s is named as a candidate: %s", sibling.ID, text)
+	}
+	if !strings.Contains(text, "lists 1 policies") {
+		t.Errorf("want exactly the one candidate this create made: %s", text)
+	}
+}

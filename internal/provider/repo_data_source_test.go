@@ -144,30 +144,43 @@ func TestAccRepoDataSource_byID(t *testing.T) {
 					onlyRepoAttributes(testRepoDataAddr), noStorageSecrets(env.emu, testRepoDataAddr)),
 			},
 			{
-				Config: env.config(repoDataConfig(fmt.Sprintf("  id = %q\n  workspace_id = %q\n", testGatewayRepoID, testWorkspaceID))),
+				Config:            env.config(repoDataConfig(fmt.Sprintf("  id = %q\n  workspace_id = %q\n", testGatewayRepoID, testWorkspaceID))),
 				ConfigStateChecks: repoDataIsChat(),
 			},
 		},
 	})
 }
 
-// A server that ignores the repoId filter answers with every repo: the
-// lookup still picks the one asked for, never the first.
-func TestAccRepoDataSource_byIDWhenTheFilterIsIgnored(t *testing.T) {
-	env := newEmulatorEnv(t, nil, func(emu *emulator.Server) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			q := r.URL.Query()
-			q.Del("repoId")
-			r.URL.RawQuery = q.Encode()
-			emu.ServeHTTP(w, r)
-		})
+// ignoringRepoFilters makes the emulator answer GET /repo as a server that
+// ignores its query would: with every repo the token can read.
+func ignoringRepoFilters(emu *emulator.Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/repo" {
+			r.URL.RawQuery = ""
+		}
+		emu.ServeHTTP(w, r)
 	})
+}
+
+// A server that ignores the filters answers with every repo: the lookup
+// still picks the one asked for, by id or by name within its workspace,
+// never the first.
+func TestAccRepoDataSource_whenTheFiltersAreIgnored(t *testing.T) {
+	env := newEmulatorEnv(t, nil, ignoringRepoFilters)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
-		Steps: []resource.TestStep{{
-			Config:            env.config(repoDataConfig(fmt.Sprintf("  id = %q\n", testGatewayRepoID))),
-			ConfigStateChecks: repoDataIsChat(),
-		}},
+		Steps: []resource.TestStep{
+			{
+				Config:            env.config(repoDataConfig(fmt.Sprintf("  id = %q\n", testGatewayRepoID))),
+				ConfigStateChecks: repoDataIsChat(),
+			},
+			{
+				Config: env.config(repoDataConfig(fmt.Sprintf("  name = %q\n  workspace_id = %q\n", testGatewayRepoName, testWorkspace2ID))),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testRepoDataAddr, pathID, knownvalue.StringExact("repo-staging")),
+				},
+			},
+		},
 	})
 }
 

@@ -87,6 +87,19 @@ func TestAccReposDataSource_all(t *testing.T) {
 	})
 }
 
+// A server that ignores the workspace filter lists every repo: only the
+// workspace's are kept.
+func TestAccReposDataSource_whenTheFilterIsIgnored(t *testing.T) {
+	env := newEmulatorEnv(t, nil, ignoringRepoFilters)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{{
+			Config:            env.config(reposDataConfig(testWorkspaceID)),
+			ConfigStateChecks: []statecheck.StateCheck{repoIDsAre(testGatewayRepoID, testGatewayRepo2ID)},
+		}},
+	})
+}
+
 func TestAccReposDataSource_emptyWorkspace(t *testing.T) {
 	env := newEmulatorEnv(t, func(o *emulator.Options) {
 		o.Workspaces = append(o.Workspaces, emulator.Workspace{ID: "ws-empty"})
