@@ -217,37 +217,29 @@ func TestPolicyCreate_siblingInFlightIsNoCandidate(t *testing.T) {
 	t.Parallel()
 	var offset atomic.Int64
 	emu, token := newPolicyEmulator(t, &offset)
-	siblingActed := make(chan struct{})
-	listed := make(chan struct{}, 1)
+	siblingActed, otherDone := make(chan struct{}), make(chan struct{})
 	var posts atomic.Int32
 	handler := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		switch {
-		case req.Method == http.MethodPost && posts.Add(1) == 1:
-			rec := httptest.NewRecorder()
-			emu.ServeHTTP(rec, req)
-			// Whatever create comes next loses its answer.
-			emu.InjectFault(emulator.Fault{Op: emulator.OpPolicyCreate, Status: http.StatusBadGateway, AfterAct: true, Count: 1})
-			close(siblingActed)
-			// Hold the sibling's answer until the other create has looked
-			// for candidates, or, when creates take turns, a while.
-			select {
-			case <-listed:
-			case <-time.After(500 * time.Millisecond):
-			}
-			for k, v := range rec.Header() {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(rec.Code)
-			_, _ = w.Write(rec.Body.Bytes())
-		case req.Method == http.MethodGet:
+		if req.Method != http.MethodPost || posts.Add(1) != 1 {
 			emu.ServeHTTP(w, req)
-			select {
-			case listed <- struct{}{}:
-			default:
-			}
-		default:
-			emu.ServeHTTP(w, req)
+			return
 		}
+		rec := httptest.NewRecorder()
+		emu.ServeHTTP(rec, req)
+		// Whatever create comes next loses its answer.
+		emu.InjectFault(emulator.Fault{Op: emulator.OpPolicyCreate, Status: http.StatusBadGateway, AfterAct: true, Count: 1})
+		close(siblingActed)
+		// Hold the sibling's answer until the other create is over, or, when
+		// creates take turns, a while: the other create waits for this one.
+		select {
+		case <-otherDone:
+		case <-time.After(500 * time.Millisecond):
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
 	})
 	r := newUnitPolicyResource(t, handler, token)
 	in := createRequest(basePolicy(), testOrgID)
@@ -259,6 +251,7 @@ func TestPolicyCreate_siblingInFlightIsNoCandidate(t *testing.T) {
 	}()
 	<-siblingActed
 	_, diags := r.create(context.Background(), in)
+	close(otherDone)
 	sibling := <-siblingDone
 	if sibling == nil {
 		t.Fatal("the sibling create failed")
