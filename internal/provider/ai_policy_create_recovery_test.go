@@ -68,7 +68,7 @@ func TestPolicyCreate_candidatesAreOnlyNewAndNotOurs(t *testing.T) {
 	var offset atomic.Int64
 	emu, token := newPolicyEmulator(t, &offset)
 	r := newUnitPolicyResource(t, emu, token)
-	in := createRequest(basePolicy(), testOrgID)
+	in := createRequest(basePolicy())
 	ctx := context.Background()
 
 	offset.Store(int64(-time.Hour))
@@ -122,7 +122,7 @@ func TestPolicyCreate_interruptedNamesTheCandidate(t *testing.T) {
 	})
 	r := newUnitPolicyResource(t, handler, token)
 
-	created, diags := r.create(ctx, createRequest(basePolicy(), testOrgID))
+	created, diags := r.create(ctx, createRequest(basePolicy()))
 	if created != nil || !diags.HasError() {
 		t.Fatalf("interrupted create returned %v, %s; want nil and an error", created, diagText(diags))
 	}
@@ -152,7 +152,7 @@ func TestAccAIPolicy_createUnusableAnswerIsReadBack(t *testing.T) {
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			ConfigStateChecks: policyStateIs(testPolicyAddr, testOrgID, "", "", basePolicy()),
+			ConfigStateChecks: policyStateIs(basePolicy()),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				countIs(env.emu, http.MethodPost, emulator.OpPolicyCreate, 1),
 				countIs(env.emu, http.MethodGet, emulator.OpPolicyGet, 1),
@@ -242,7 +242,7 @@ func TestPolicyCreate_siblingInFlightIsNoCandidate(t *testing.T) {
 		_, _ = w.Write(rec.Body.Bytes())
 	})
 	r := newUnitPolicyResource(t, handler, token)
-	in := createRequest(basePolicy(), testOrgID)
+	in := createRequest(basePolicy())
 
 	siblingDone := make(chan *client.AIPolicy)
 	go func() {

@@ -57,10 +57,11 @@ func policyConfig(label string, a policyArgs) string {
 	return b.String()
 }
 
-// createRequest is the create that the provider sends for a, in orgID.
-func createRequest(a policyArgs, orgID string) client.CreateAIPolicyRequest {
+// createRequest is the create that the provider sends for a, in the test
+// organization.
+func createRequest(a policyArgs) client.CreateAIPolicyRequest {
 	action, _ := client.ParseAIPolicyAction(a.action)
-	return client.CreateAIPolicyRequest{OrgID: orgID, WorkspaceID: a.workspaceID, RepoID: a.repoID,
+	return client.CreateAIPolicyRequest{OrgID: testOrgID, WorkspaceID: a.workspaceID, RepoID: a.repoID,
 		Name: a.name, Content: a.content, RiskType: a.risk, ActionType: action}
 }
 
@@ -141,8 +142,10 @@ func countIs(emu *emulator.Server, method, op string, want int) resource.TestChe
 	}
 }
 
-// policyStateIs checks every attribute of the policy at addr.
-func policyStateIs(addr, orgID, workspaceID, repoID string, a policyArgs) []statecheck.StateCheck {
+// policyStateIs checks every attribute of the test policy: a, in the test
+// organization.
+func policyStateIs(a policyArgs) []statecheck.StateCheck {
+	const addr = testPolicyAddr
 	orNull := func(v string) knownvalue.Check {
 		if v == "" {
 			return knownvalue.Null()
@@ -151,9 +154,9 @@ func policyStateIs(addr, orgID, workspaceID, repoID string, a policyArgs) []stat
 	}
 	return []statecheck.StateCheck{
 		statecheck.ExpectKnownValue(addr, pathID, knownvalue.StringRegexp(uuidPattern)),
-		statecheck.ExpectKnownValue(addr, pathOrgID, knownvalue.StringExact(orgID)),
-		statecheck.ExpectKnownValue(addr, pathWorkspaceID, orNull(workspaceID)),
-		statecheck.ExpectKnownValue(addr, pathRepoID, orNull(repoID)),
+		statecheck.ExpectKnownValue(addr, pathOrgID, knownvalue.StringExact(testOrgID)),
+		statecheck.ExpectKnownValue(addr, pathWorkspaceID, orNull(a.workspaceID)),
+		statecheck.ExpectKnownValue(addr, pathRepoID, orNull(a.repoID)),
 		statecheck.ExpectKnownValue(addr, pathName, knownvalue.StringExact(a.name)),
 		statecheck.ExpectKnownValue(addr, tfjsonpath.New("content"), knownvalue.StringExact(a.content)),
 		statecheck.ExpectKnownValue(addr, tfjsonpath.New("risk_type"), knownvalue.StringExact(a.risk)),
@@ -163,9 +166,9 @@ func policyStateIs(addr, orgID, workspaceID, repoID string, a policyArgs) []stat
 }
 
 // acrossSteps returns, for each of n steps, state checks that together fail
-// unless each path of addr has the same value (or, with differ, a different
+// unless each path of the test policy has the same value (or, with differ, a different
 // value) after every step.
-func acrossSteps(addr string, n int, c compare.ValueComparer, paths ...tfjsonpath.Path) [][]statecheck.StateCheck {
+func acrossSteps(n int, c compare.ValueComparer, paths ...tfjsonpath.Path) [][]statecheck.StateCheck {
 	type collector interface {
 		AddStateValue(resourceAddress string, attributePath tfjsonpath.Path) statecheck.StateCheck
 	}
@@ -176,7 +179,7 @@ func acrossSteps(addr string, n int, c compare.ValueComparer, paths ...tfjsonpat
 	steps := make([][]statecheck.StateCheck, n)
 	for s := range steps {
 		for i, p := range paths {
-			steps[s] = append(steps[s], comparers[i].AddStateValue(addr, p))
+			steps[s] = append(steps[s], comparers[i].AddStateValue(testPolicyAddr, p))
 		}
 	}
 	return steps
@@ -211,7 +214,7 @@ func TestAccAIPolicy_lifecycleAtEachScope(t *testing.T) {
 						},
 						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
-					ConfigStateChecks: policyStateIs(testPolicyAddr, testOrgID, tc.workspaceID, tc.repoID, a),
+					ConfigStateChecks: policyStateIs(a),
 					Check:             checkPoliciesMatchServer(env.emu),
 				}},
 			})
@@ -281,7 +284,7 @@ func TestAccAIPolicy_updateInPlace(t *testing.T) {
 		// 0 is a value like any other, not a field left out.
 		{func(a *policyArgs) { a.action = "log" }, map[string]any{"actionType": float64(0)}},
 	}
-	stable := acrossSteps(testPolicyAddr, len(steps), compare.ValuesSame(), pathID, pathCreatedAt, pathOrgID)
+	stable := acrossSteps(len(steps), compare.ValuesSame(), pathID, pathCreatedAt, pathOrgID)
 	a := basePolicy()
 	a.workspaceID = testWorkspaceID
 	var testSteps []resource.TestStep
@@ -289,7 +292,7 @@ func TestAccAIPolicy_updateInPlace(t *testing.T) {
 		s.change(&a)
 		step := resource.TestStep{
 			Config:            env.config(policyConfig("test", a)),
-			ConfigStateChecks: append(stable[i], policyStateIs(testPolicyAddr, testOrgID, testWorkspaceID, "", a)...),
+			ConfigStateChecks: append(stable[i], policyStateIs(a)...),
 			Check:             checkPoliciesMatchServer(env.emu),
 		}
 		if i > 0 {
@@ -325,7 +328,7 @@ func TestAccAIPolicy_scopeChangesReplace(t *testing.T) {
 	repo2.repoID = testGatewayRepo2ID
 	otherOrg := repo2
 	otherOrg.orgID = "org-elsewhere"
-	ids := acrossSteps(testPolicyAddr, 4, compare.ValuesDiffer(), pathID)
+	ids := acrossSteps(4, compare.ValuesDiffer(), pathID)
 	replaced := func() resource.ConfigPlanChecks {
 		return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 			plancheck.ExpectResourceAction(testPolicyAddr, plancheck.ResourceActionReplace),
@@ -339,7 +342,7 @@ func TestAccAIPolicy_scopeChangesReplace(t *testing.T) {
 			{
 				Config:            env.config(policyConfig("test", ws)),
 				ConfigPlanChecks:  replaced(),
-				ConfigStateChecks: append(ids[1], policyStateIs(testPolicyAddr, testOrgID, testWorkspaceID, "", ws)...),
+				ConfigStateChecks: append(ids[1], policyStateIs(ws)...),
 				Check:             checkPoliciesMatchServer(env.emu),
 			},
 			{
@@ -351,7 +354,7 @@ func TestAccAIPolicy_scopeChangesReplace(t *testing.T) {
 			{
 				Config:            env.config(policyConfig("test", repo2)),
 				ConfigPlanChecks:  replaced(),
-				ConfigStateChecks: append(ids[3], policyStateIs(testPolicyAddr, testOrgID, testWorkspaceID, testGatewayRepo2ID, repo2)...),
+				ConfigStateChecks: append(ids[3], policyStateIs(repo2)...),
 				Check:             checkPoliciesMatchServer(env.emu),
 			},
 			{
@@ -568,7 +571,7 @@ func policyIDOf(addr string, id *string) resource.TestCheckFunc {
 func TestAccAIPolicy_deletedOutsideTerraform(t *testing.T) {
 	env := newEmulatorEnv(t, nil, nil)
 	var id string
-	ids := acrossSteps(testPolicyAddr, 2, compare.ValuesDiffer(), pathID)
+	ids := acrossSteps(2, compare.ValuesDiffer(), pathID)
 	cfg := env.config(policyConfig("test", basePolicy()))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
@@ -597,7 +600,7 @@ func TestAccAIPolicy_changedOutsideTerraform(t *testing.T) {
 	var id string
 	a := basePolicy()
 	a.workspaceID = testWorkspaceID
-	ids := acrossSteps(testPolicyAddr, 2, compare.ValuesSame(), pathID, pathCreatedAt)
+	ids := acrossSteps(2, compare.ValuesSame(), pathID, pathCreatedAt)
 	cfg := env.config(policyConfig("test", a))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
@@ -617,7 +620,7 @@ func TestAccAIPolicy_changedOutsideTerraform(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testPolicyAddr, plancheck.ResourceActionUpdate),
 				}},
-				ConfigStateChecks: append(ids[1], policyStateIs(testPolicyAddr, testOrgID, testWorkspaceID, "", a)...),
+				ConfigStateChecks: append(ids[1], policyStateIs(a)...),
 				Check:             checkPoliciesMatchServer(env.emu),
 			},
 		},
@@ -733,7 +736,7 @@ func TestAccAIPolicy_createOutcomeUnknownNamesCandidate(t *testing.T) {
 				PreConfig: func() {
 					// An older policy alike is no candidate: it was there before.
 					offset.Store(int64(-time.Hour))
-					if _, err := env.newClient(t).AIPolicies.Create(t.Context(), createRequest(a, testOrgID)); err != nil {
+					if _, err := env.newClient(t).AIPolicies.Create(t.Context(), createRequest(a)); err != nil {
 						t.Fatal(err)
 					}
 					offset.Store(0)
