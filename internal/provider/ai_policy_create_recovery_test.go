@@ -154,8 +154,8 @@ func TestAccAIPolicy_createUnusableAnswerIsReadBack(t *testing.T) {
 			},
 			ConfigStateChecks: policyStateIs(basePolicy()),
 			Check: resource.ComposeAggregateTestCheckFunc(
-				countIs(env.emu, http.MethodPost, emulator.OpPolicyCreate, 1),
-				countIs(env.emu, http.MethodGet, emulator.OpPolicyGet, 1),
+				checkRequests(env.emu, http.MethodPost, emulator.OpPolicyCreate, 1),
+				checkRequests(env.emu, http.MethodGet, emulator.OpPolicyGet, 1),
 				checkPoliciesMatchServer(env.emu),
 			),
 		}},

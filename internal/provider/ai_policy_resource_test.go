@@ -132,16 +132,6 @@ func checkNoLivePolicies(emu *emulator.Server) resource.TestCheckFunc {
 	}
 }
 
-// countIs fails unless the emulator saw want requests of method and op.
-func countIs(emu *emulator.Server, method, op string, want int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if n := emu.Requests(method, op); n != want {
-			return fmt.Errorf("the emulator saw %d %s %s requests, want %d", n, method, op, want)
-		}
-		return nil
-	}
-}
-
 // policyStateIs checks every attribute of the test policy: a, in the test
 // organization.
 func policyStateIs(a policyArgs) []statecheck.StateCheck {
@@ -392,7 +382,7 @@ func TestAccAIPolicy_orgFromProfileOnce(t *testing.T) {
 				Config:            cfg,
 				ConfigStateChecks: checks,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					countIs(env.emu, http.MethodGet, emulator.OpProfileGet, 1),
+					checkRequests(env.emu, http.MethodGet, emulator.OpProfileGet, 1),
 					checkPoliciesMatchServer(env.emu),
 				),
 			},
@@ -400,7 +390,7 @@ func TestAccAIPolicy_orgFromProfileOnce(t *testing.T) {
 				// Later runs read org_id from the state: no profile at all.
 				PreConfig: env.emu.ResetCounters,
 				Config:    cfg,
-				Check:     countIs(env.emu, http.MethodGet, emulator.OpProfileGet, 0),
+				Check:     checkRequests(env.emu, http.MethodGet, emulator.OpProfileGet, 0),
 			},
 		},
 	})
@@ -437,7 +427,7 @@ func TestAccAIPolicy_noProfileWhenNotNeeded(t *testing.T) {
 						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
 					Check: resource.ComposeAggregateTestCheckFunc(
-						countIs(env.emu, http.MethodGet, emulator.OpProfileGet, 0),
+						checkRequests(env.emu, http.MethodGet, emulator.OpProfileGet, 0),
 						checkPoliciesMatchServer(env.emu),
 					),
 				}},
@@ -641,7 +631,7 @@ func TestAccAIPolicy_deleteOfGonePolicy(t *testing.T) {
 					env.emu.InjectFault(emulator.Fault{Op: emulator.OpPolicyDelete, Status: http.StatusNotFound, AfterAct: true, Count: 1})
 				},
 				Config: env.config(""),
-				Check:  countIs(env.emu, http.MethodDelete, emulator.OpPolicyDelete, 1),
+				Check:  checkRequests(env.emu, http.MethodDelete, emulator.OpPolicyDelete, 1),
 			},
 		},
 	})
@@ -809,7 +799,7 @@ func TestAccAIPolicy_createOutcomeUnknownNothingCreated(t *testing.T) {
 			{
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					countIs(env.emu, http.MethodPost, emulator.OpPolicyCreate, 2),
+					checkRequests(env.emu, http.MethodPost, emulator.OpPolicyCreate, 2),
 					checkPoliciesMatchServer(env.emu),
 				),
 			},
@@ -828,7 +818,7 @@ func TestAccAIPolicy_createRetriedWhenThrottled(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: env.config(policyConfig("test", basePolicy())),
 			Check: resource.ComposeAggregateTestCheckFunc(
-				countIs(env.emu, http.MethodPost, emulator.OpPolicyCreate, 3),
+				checkRequests(env.emu, http.MethodPost, emulator.OpPolicyCreate, 3),
 				checkPoliciesMatchServer(env.emu),
 			),
 		}},
@@ -858,8 +848,8 @@ func TestAccAIPolicy_refreshListsEachScopeOnce(t *testing.T) {
 				PreConfig:    env.emu.ResetCounters,
 				RefreshState: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					countIs(env.emu, http.MethodGet, emulator.OpPolicyList, len(scopes)),
-					countIs(env.emu, http.MethodGet, emulator.OpPolicyGet, 0),
+					checkRequests(env.emu, http.MethodGet, emulator.OpPolicyList, len(scopes)),
+					checkRequests(env.emu, http.MethodGet, emulator.OpPolicyGet, 0),
 					checkPoliciesMatchServer(env.emu),
 				),
 			},
@@ -900,8 +890,8 @@ func TestAccAIPolicy_notListedIsReadByID(t *testing.T) {
 				PreConfig:    env.emu.ResetCounters,
 				RefreshState: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					countIs(env.emu, http.MethodGet, emulator.OpPolicyList, 1),
-					countIs(env.emu, http.MethodGet, emulator.OpPolicyGet, 1),
+					checkRequests(env.emu, http.MethodGet, emulator.OpPolicyList, 1),
+					checkRequests(env.emu, http.MethodGet, emulator.OpPolicyGet, 1),
 					resource.TestCheckResourceAttrPtr("flashback_ai_policy.listed", "id", &ids[0]),
 					resource.TestCheckResourceAttrPtr("flashback_ai_policy.hidden", "id", &ids[1]),
 					checkPoliciesMatchServer(env.emu),
@@ -932,7 +922,7 @@ func TestAccAIPolicy_scopeListNotFoundFallsBackToRead(t *testing.T) {
 				},
 				RefreshState: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					countIs(env.emu, http.MethodGet, emulator.OpPolicyGet, 1),
+					checkRequests(env.emu, http.MethodGet, emulator.OpPolicyGet, 1),
 					resource.TestCheckResourceAttrPtr(testPolicyAddr, "id", &id),
 				),
 			},

@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -79,36 +78,13 @@ func noStorageSecrets(emu *emulator.Server, addrs ...string) statecheck.StateChe
 				return fmt.Errorf("%s not in state", addr)
 			}
 			for _, secret := range secrets {
-				if err := noValueHolds(addr, values, secret); err != nil {
-					return err
+				if err := noValueContains(addr, values, secret); err != nil {
+					return fmt.Errorf("%w: a storage credential of the repo listing", err)
 				}
 			}
 		}
 		return nil
 	})
-}
-
-// noValueHolds fails if any value of v, at any depth, contains s.
-func noValueHolds(where string, v any, s string) error {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if err := noValueHolds(where+"."+k, e, s); err != nil {
-				return err
-			}
-		}
-	case []any:
-		for i, e := range v {
-			if err := noValueHolds(fmt.Sprintf("%s[%d]", where, i), e, s); err != nil {
-				return err
-			}
-		}
-	case string:
-		if strings.Contains(v, s) {
-			return fmt.Errorf("%s holds a storage credential of a repo listing", where)
-		}
-	}
-	return nil
 }
 
 // onlyRepoAttributes proves that the data source at addr holds the schema's

@@ -45,7 +45,7 @@ func TestAccWorkspaceDataSource_byID(t *testing.T) {
 					}
 					return nil
 				},
-				countIs(env.emu, http.MethodGet, emulator.OpWorkspaceList, 0),
+				checkRequests(env.emu, http.MethodGet, emulator.OpWorkspaceList, 0),
 			),
 		}},
 	})
