@@ -205,7 +205,12 @@ func TestAccAIPolicy_lifecycleAtEachScope(t *testing.T) {
 						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
 					ConfigStateChecks: policyStateIs(a),
-					Check:             checkPoliciesMatchServer(env.emu),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkPoliciesMatchServer(env.emu),
+						// The create's answer is the policy: nothing is read back.
+						checkRequests(env.emu, http.MethodGet, emulator.OpPolicyList, 0),
+						checkRequests(env.emu, http.MethodGet, emulator.OpPolicyGet, 0),
+					),
 				}},
 			})
 		})
@@ -286,14 +291,21 @@ func TestAccAIPolicy_updateInPlace(t *testing.T) {
 			Check:             checkPoliciesMatchServer(env.emu),
 		}
 		if i > 0 {
-			step.PreConfig = puts.reset
+			step.PreConfig = func() {
+				puts.reset()
+				env.emu.ResetCounters()
+			}
 			step.ConfigPlanChecks.PreApply = []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(testPolicyAddr, plancheck.ResourceActionUpdate),
 				plancheck.ExpectKnownValue(testPolicyAddr, pathID, knownvalue.NotNull()),
 				plancheck.ExpectKnownValue(testPolicyAddr, pathCreatedAt, knownvalue.NotNull()),
 				plancheck.ExpectKnownValue(testPolicyAddr, pathOrgID, knownvalue.StringExact(testOrgID)),
 			}
-			step.Check = resource.ComposeAggregateTestCheckFunc(step.Check, puts.sent(s.sent))
+			step.Check = resource.ComposeAggregateTestCheckFunc(step.Check, puts.sent(s.sent),
+				// The plan's refresh lists the scope; the update's answer is
+				// the policy, so nothing is read back.
+				checkRequests(env.emu, http.MethodGet, emulator.OpPolicyList, 1),
+				checkRequests(env.emu, http.MethodGet, emulator.OpPolicyGet, 0))
 		}
 		testSteps = append(testSteps, step)
 	}
