@@ -273,8 +273,8 @@ func TestAccAIPolicy_updateInPlace(t *testing.T) {
 	}{
 		{func(*policyArgs) {}, nil},
 		{func(a *policyArgs) { a.name = "PII protection v2" }, map[string]any{"name": "PII protection v2"}},
-		{func(a *policyArgs) { a.content = "Never share personal data."; a.risk = "MEDIUM" },
-			map[string]any{"content": "Never share personal data.", "riskType": "MEDIUM"}},
+		{func(a *policyArgs) { a.content = "Never share personal data." }, map[string]any{"content": "Never share personal data."}},
+		{func(a *policyArgs) { a.risk = "MEDIUM" }, map[string]any{"riskType": "MEDIUM"}},
 		{func(a *policyArgs) { a.action = "alert" }, map[string]any{"actionType": float64(1)}},
 		// 0 is a value like any other, not a field left out.
 		{func(a *policyArgs) { a.action = "log" }, map[string]any{"actionType": float64(0)}},
