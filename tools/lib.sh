@@ -26,21 +26,17 @@ terraform_cli() {
 
 # dev_overrides_setup DIR builds the provider into DIR/providers and writes
 # DIR/cli.tfrc, which points flashbacknetwork/flashback at it (and
-# hashicorp/time at .tools/providers when `make time-provider` built it).
-# Export TF_CLI_CONFIG_FILE=DIR/cli.tfrc to use it.
+# hashicorp/time too, when `make time-provider` built it into
+# .tools/providers). The file is written by internal/devcli, as for the demo
+# and the tests. Export TF_CLI_CONFIG_FILE=DIR/cli.tfrc to use it.
 dev_overrides_setup() {
 	local dir=$1
+	local sources=(flashbacknetwork/flashback)
 	mkdir -p "$dir/providers"
 	(cd "$REPO_ROOT" && go build -o "$dir/providers/terraform-provider-flashback" .)
-	{
-		echo 'provider_installation {'
-		echo '  dev_overrides {'
-		echo "    \"flashbacknetwork/flashback\" = \"$dir/providers\""
-		if [[ -x $TOOLS_DIR/providers/terraform-provider-time ]]; then
-			echo "    \"hashicorp/time\" = \"$TOOLS_DIR/providers\""
-		fi
-		echo '  }'
-		# Any other provider is not installable: no registry access.
-		echo '}'
-	} >"$dir/cli.tfrc"
+	if [[ -x $TOOLS_DIR/providers/terraform-provider-time ]]; then
+		cp "$TOOLS_DIR/providers/terraform-provider-time" "$dir/providers/"
+		sources+=(hashicorp/time)
+	fi
+	(cd "$REPO_ROOT" && go run ./internal/cmd/cliconfig -dir "$dir/providers" "${sources[@]}") >"$dir/cli.tfrc"
 }

@@ -52,6 +52,21 @@ const (
 
 var kinds = []kind{kindFlashback, kindNoop, kindData}
 
+// series is what one run measures in turn: a floor, or the provider against
+// an emulator with one of the latencies. The floors send no requests, so
+// they are measured once for all latencies.
+type series struct {
+	kind    kind
+	latency time.Duration
+}
+
+func (s series) String() string {
+	if s.kind != kindFlashback {
+		return string(s.kind)
+	}
+	return fmt.Sprintf("%s@%v", s.kind, s.latency)
+}
+
 type phase string
 
 const (
@@ -66,7 +81,7 @@ var phases = []phase{phaseCreate, phasePlan, phaseRename, phaseDestroy}
 type options struct {
 	terraform   string
 	ns          []int
-	latency     time.Duration
+	latencies   []time.Duration
 	runs        int
 	repos       int
 	parallelism int
@@ -88,11 +103,13 @@ type sample struct {
 	peakRSS int64
 }
 
-// result is one (N, phase) row: the median of each measure over the runs.
+// result is one (N, latency, phase) row: the median of each measure over the
+// runs, by kind. The floors' samples are the same for every latency.
 type result struct {
-	n     int
-	phase phase
-	by    map[kind]sample
+	n       int
+	latency time.Duration
+	phase   phase
+	by      map[kind]sample
 }
 
 type report struct {
@@ -265,60 +282,83 @@ resource "terraform_data" "k" {
 	}
 }
 
-// measureN runs every kind through every phase opts.runs times. The kinds
-// take turns within each run, so that a change in the machine's load falls
-// on all of them alike.
+// measureN runs every series through every phase opts.runs times. The series
+// take turns within each run, so that a change in the machine's load falls on
+// all of them alike.
 func (b *bench) measureN(ctx context.Context, n int) ([]result, error) {
-	emu, err := emulator.New(emulator.Options{Token: b.token, Repos: b.repoIDs(), Latency: b.opts.latency})
-	if err != nil {
-		return nil, err
+	all := []series{{kind: kindNoop}, {kind: kindData}}
+	baseURLs := map[time.Duration]string{}
+	emus := map[time.Duration]*emulator.Server{}
+	for _, lat := range b.opts.latencies {
+		emu, baseURL, stop, err := b.startEmulator(lat)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		emus[lat], baseURLs[lat] = emu, baseURL
+		all = append(all, series{kind: kindFlashback, latency: lat})
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Handler: emu, ConnState: emu.ConnState, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	baseURL := "http://" + ln.Addr().String()
 
-	dirs := map[kind]string{}
-	for _, k := range kinds {
-		dir := filepath.Join(b.work, fmt.Sprintf("n%d-%s", n, k))
+	dirs := map[series]string{}
+	for _, s := range all {
+		dir := filepath.Join(b.work, fmt.Sprintf("n%d-%s-%s", n, s.kind, s.latency))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(b.config(k)), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(b.config(s.kind)), 0o644); err != nil {
 			return nil, err
 		}
-		dirs[k] = dir
+		dirs[s] = dir
 	}
 
-	samples := map[phase]map[kind][]sample{}
+	samples := map[phase]map[series][]sample{}
 	for _, p := range phases {
-		samples[p] = map[kind][]sample{}
+		samples[p] = map[series][]sample{}
 	}
 	for r := 1; r <= b.opts.runs; r++ {
-		for _, k := range kinds {
+		for _, s := range all {
+			// The floors talk to no emulator; any one counts their zero
+			// requests.
+			emu, baseURL := emus[s.latency], baseURLs[s.latency]
+			if s.kind != kindFlashback {
+				emu, baseURL = emus[b.opts.latencies[0]], baseURLs[b.opts.latencies[0]]
+			}
 			for _, p := range phases {
-				b.logf("N=%d run %d/%d: %s %s", n, r, b.opts.runs, k, p)
-				s, err := b.measurePhase(ctx, emu, baseURL, dirs[k], k, p, n)
+				b.logf("N=%d run %d/%d: %s %s", n, r, b.opts.runs, s, p)
+				smp, err := b.measurePhase(ctx, emu, baseURL, dirs[s], s.kind, p, n)
 				if err != nil {
-					return nil, fmt.Errorf("measuring %s %s of %d keys: %w", k, p, n, err)
+					return nil, fmt.Errorf("measuring %s %s of %d keys: %w", s, p, n, err)
 				}
-				samples[p][k] = append(samples[p][k], s)
+				samples[p][s] = append(samples[p][s], smp)
 			}
 		}
 	}
 	var rows []result
-	for _, p := range phases {
-		row := result{n: n, phase: p, by: map[kind]sample{}}
-		for _, k := range kinds {
-			row.by[k] = medianSample(samples[p][k])
+	for _, lat := range b.opts.latencies {
+		for _, p := range phases {
+			rows = append(rows, result{n: n, latency: lat, phase: p, by: map[kind]sample{
+				kindFlashback: medianSample(samples[p][series{kind: kindFlashback, latency: lat}]),
+				kindNoop:      medianSample(samples[p][series{kind: kindNoop}]),
+				kindData:      medianSample(samples[p][series{kind: kindData}]),
+			}})
 		}
-		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// startEmulator serves a fresh emulator with the given latency on loopback.
+func (b *bench) startEmulator(latency time.Duration) (*emulator.Server, string, func(), error) {
+	emu, err := emulator.New(emulator.Options{Token: b.token, Repos: b.repoIDs(), Latency: latency})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	srv := &http.Server{Handler: emu, ConnState: emu.ConnState, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return emu, "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
 }
 
 func (b *bench) measurePhase(ctx context.Context, emu *emulator.Server, baseURL, dir string, k kind, p phase, n int) (sample, error) {

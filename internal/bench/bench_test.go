@@ -31,20 +31,21 @@ func TestBench_smallRun(t *testing.T) {
 		}
 	}
 	const n, repos = 4, 3
+	latencies := []time.Duration{time.Millisecond, 2 * time.Millisecond}
 	rep, err := run(context.Background(), options{
-		terraform: tf, ns: []int{n}, latency: time.Millisecond, runs: 1, repos: repos, parallelism: 10,
+		terraform: tf, ns: []int{n}, latencies: latencies, runs: 1, repos: repos, parallelism: 10,
 		log: testLog{t},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	if len(rep.results) != len(phases) {
-		t.Fatalf("%d rows, want one per phase (%d)", len(rep.results), len(phases))
+	if len(rep.results) != len(phases)*len(latencies) {
+		t.Fatalf("%d rows, want one per latency and phase (%d)", len(rep.results), len(phases)*len(latencies))
 	}
 	for i, res := range rep.results {
-		if res.n != n || res.phase != phases[i] {
-			t.Errorf("row %d is N=%d %q, want N=%d %q", i, res.n, res.phase, n, phases[i])
+		if res.n != n || res.latency != latencies[i/len(phases)] || res.phase != phases[i%len(phases)] {
+			t.Errorf("row %d is N=%d %v %q, want N=%d %v %q", i, res.n, res.latency, res.phase, n, latencies[i/len(phases)], phases[i%len(phases)])
 		}
 		for _, k := range kinds {
 			if res.by[k].wall <= 0 {
@@ -70,10 +71,15 @@ func TestBench_smallRun(t *testing.T) {
 		if s.post != w.post || s.put != w.put || s.del != w.del {
 			t.Errorf("%s: POST %d, PUT %d, DELETE %d; want %d, %d, %d", res.phase, s.post, s.put, s.del, w.post, w.put, w.del)
 		}
-		// Every phase lists each repo at least once (a refresh or a
-		// create's read-back), and no more often than once per key.
-		if s.get < repos || s.get > max(n, repos) {
-			t.Errorf("%s: %d lists for %d keys in %d repos", res.phase, s.get, n, repos)
+		// A create is one request: an apply of new keys has nothing to
+		// refresh and reads nothing back. Every other phase refreshes,
+		// with one list per repo.
+		wantLists := repos
+		if res.phase == phaseCreate {
+			wantLists = 0
+		}
+		if s.get != wantLists {
+			t.Errorf("%s: %d lists for %d keys in %d repos, want %d", res.phase, s.get, n, repos, wantLists)
 		}
 		if s.respBytes <= 0 {
 			t.Errorf("%s: no response bytes counted", res.phase)
@@ -85,8 +91,10 @@ func TestBench_smallRun(t *testing.T) {
 
 	md := rep.markdown()
 	for _, line := range []string{
-		"| 4 | apply (create) |", "| 4 | plan (refresh) |", "| 4 | apply (rename) |", "| 4 | destroy |",
-		"plan (refresh) of 4 keys in 3 repos", "apply of 4 new keys",
+		"| 4 | 1ms | apply (create) |", "| 4 | 1ms | plan (refresh) |", "| 4 | 1ms | apply (rename) |", "| 4 | 1ms | destroy |",
+		"| 4 | 2ms | apply (create) |", "| 4 | 2ms | destroy |",
+		"plan (refresh) of 4 keys in 3 repos at 1ms ≤ 1.10 × (no-op floor + 1ms)",
+		"apply of 4 new keys at 2ms ≤ 1.15 × (no-op floor + 4 × 2ms ÷ 10)",
 	} {
 		if !strings.Contains(md, line) {
 			t.Errorf("the report lacks %q:\n%s", line, md)
@@ -100,4 +108,50 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// The floor adds what the API's round trips must cost at least, and the
+// targets hold the provider to 1.15× of it for an apply of new keys and
+// 1.10× for a refresh.
+func TestReport_targets(t *testing.T) {
+	t.Parallel()
+	rep := &report{opts: options{repos: 3, parallelism: 10, runs: 3}}
+	row := func(p phase, ours, noop time.Duration) result {
+		return result{n: 200, latency: 100 * time.Millisecond, phase: p, by: map[kind]sample{
+			kindFlashback: {wall: ours}, kindNoop: {wall: noop}, kindData: {wall: time.Second},
+		}}
+	}
+	rep.results = []result{
+		row(phaseCreate, 4500*time.Millisecond, 2*time.Second), // floor 2s + 200 × 100ms ÷ 10 = 4s
+		row(phasePlan, 1200*time.Millisecond, time.Second),     // floor 1s + 100ms
+		row(phaseRename, 9*time.Second, 3*time.Second),         // floor 3s + 100ms + 2s
+		row(phaseDestroy, 5*time.Second, 3*time.Second),
+	}
+	wantFloors := []time.Duration{4 * time.Second, 1100 * time.Millisecond, 5100 * time.Millisecond, 5100 * time.Millisecond}
+	for i, res := range rep.results {
+		if got := rep.floor(res); got != wantFloors[i] {
+			t.Errorf("%s: floor %v, want %v", res.phase, got, wantFloors[i])
+		}
+	}
+	ts := rep.targets()
+	if len(ts) < 2 {
+		t.Fatalf("%d targets, want the apply's and the refresh's", len(ts))
+	}
+	// 4.5s ≤ 1.15 × 4s = 4.6s; 1.2s ≤ 1.10 × 1.1s = 1.21s.
+	if !ts[0].met || !strings.Contains(ts[0].name, "apply of 200 new keys at 100ms ≤ 1.15 × (no-op floor + 200 × 100ms ÷ 10)") ||
+		ts[0].limit != "4.60 s = 1.15 × (2.00 s + 2.00 s)" {
+		t.Errorf("apply target: %+v", ts[0])
+	}
+	if !ts[1].met || !strings.Contains(ts[1].name, "plan (refresh) of 200 keys in 3 repos at 100ms ≤ 1.10 × (no-op floor + 100ms)") {
+		t.Errorf("refresh target: %+v", ts[1])
+	}
+	rep.results[0].by[kindFlashback] = sample{wall: 4700 * time.Millisecond}
+	rep.results[1].by[kindFlashback] = sample{wall: 1300 * time.Millisecond}
+	if ts := rep.targets(); ts[0].met || ts[1].met {
+		t.Errorf("targets met by times above their limits: %+v", ts[:2])
+	}
+	md := rep.markdown()
+	if !strings.Contains(md, "| 200 | 100ms | apply (rename) | 9.00 s | 3.00 s | 1.00 s | 3.00 | 5.10 s | 1.76 |") {
+		t.Errorf("the report's rename row does not show the ratios:\n%s", md)
+	}
 }

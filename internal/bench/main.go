@@ -1,10 +1,11 @@
 // Command bench measures the provider against its floor: for N keys spread
-// over a few repos of the in-process emulator (with a per-request latency), it
-// times terraform apply (create), plan (refresh), apply (rename) and destroy,
-// counts the requests and bytes the emulator serves and records the provider
-// process's peak memory. The floor is the same N resources of a provider that
-// does nothing (testdata/noop) and N terraform_data resources, measured in the
-// same run. Run it with `make bench`.
+// over a few repos of the in-process emulator (at each of a few per-request
+// latencies), it times terraform apply (create), plan (refresh), apply
+// (rename) and destroy, counts the requests and bytes the emulator serves and
+// records the provider process's peak memory. The floor is the same N
+// resources of a provider with the same schema that does no I/O
+// (testdata/noop) and N terraform_data resources, measured in the same run.
+// Run it with `make bench`.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,10 +27,10 @@ func main() {
 	}
 
 	opts := options{log: os.Stderr}
-	var ns, out string
+	var ns, latencies, out string
 	flag.StringVar(&opts.terraform, "terraform", "terraform", "the Terraform CLI to run")
-	flag.StringVar(&ns, "n", "10,100,500", "comma-separated numbers of keys to measure")
-	flag.DurationVar(&opts.latency, "latency", 20*time.Millisecond, "the emulator's latency per request")
+	flag.StringVar(&ns, "n", "200,500", "comma-separated numbers of keys to measure")
+	flag.StringVar(&latencies, "latency", "20ms,100ms", "comma-separated latencies per request of the emulator")
 	flag.IntVar(&opts.runs, "runs", 3, "runs per measurement; the median is reported")
 	flag.IntVar(&opts.repos, "repos", 3, "repos the keys are spread over")
 	flag.IntVar(&opts.parallelism, "parallelism", 10, "terraform -parallelism (10 is Terraform's default)")
@@ -36,6 +38,10 @@ func main() {
 	flag.Parse()
 
 	if err := opts.parseNs(ns); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if err := opts.parseLatencies(latencies); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
@@ -75,6 +81,18 @@ func (o *options) parseNs(list string) error {
 			return fmt.Errorf("-n %q: each entry must be a positive number", list)
 		}
 		o.ns = append(o.ns, n)
+	}
+	return nil
+}
+
+func (o *options) parseLatencies(list string) error {
+	o.latencies = nil
+	for _, f := range strings.Split(list, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		if err != nil || d < 0 || slices.Contains(o.latencies, d) {
+			return fmt.Errorf("-latency %q: each entry must be a distinct duration that is not negative, such as 20ms", list)
+		}
+		o.latencies = append(o.latencies, d)
 	}
 	return nil
 }

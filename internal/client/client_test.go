@@ -169,8 +169,9 @@ type apiCall struct {
 
 func strPtr(s string) *string { return &s }
 
-func apiCalls(repoID, keyID string) []apiCall {
-	keys := "/repo/" + repoID + "/ai/apikey"
+// apiCalls is one call of each kind, on key k1 of repo r1.
+func apiCalls() []apiCall {
+	const keys = "/repo/r1/ai/apikey"
 	return []apiCall{
 		{
 			name: "list", method: http.MethodGet, path: keys, okStatus: 200, okBody: validListBody,
@@ -188,14 +189,14 @@ func apiCalls(repoID, keyID string) []apiCall {
 			},
 		},
 		{
-			name: "update", method: http.MethodPut, path: keys + "/" + keyID, okStatus: 200, okBody: validOKBody,
+			name: "update", method: http.MethodPut, path: keys + "/k1", okStatus: 200, okBody: validOKBody,
 			body: `{"name":"Renamed"}`,
 			call: func(ctx context.Context, c *Client) error {
 				return c.AIAPIKeys.Update(ctx, "r1", "k1", UpdateAIAPIKeyRequest{Name: strPtr("Renamed")})
 			},
 		},
 		{
-			name: "delete", method: http.MethodDelete, path: keys + "/" + keyID, okStatus: 200, okBody: validOKBody,
+			name: "delete", method: http.MethodDelete, path: keys + "/k1", okStatus: 200, okBody: validOKBody,
 			call: func(ctx context.Context, c *Client) error {
 				return c.AIAPIKeys.Delete(ctx, "r1", "k1")
 			},
@@ -204,7 +205,7 @@ func apiCalls(repoID, keyID string) []apiCall {
 }
 
 func callByName(name string) apiCall {
-	for _, c := range apiCalls("r1", "k1") {
+	for _, c := range apiCalls() {
 		if c.name == name {
 			return c
 		}
@@ -254,7 +255,8 @@ func sameJSON(t *testing.T, got []byte, want string) {
 }
 
 func TestRequests_carryHeadersAndBody(t *testing.T) {
-	for _, ac := range apiCalls("r1", "k1") {
+	t.Parallel()
+	for _, ac := range apiCalls() {
 		t.Run(ac.name, func(t *testing.T) {
 			srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeBody(w, ac.okStatus, ac.okBody) })
 			c := newTestClient(t, srv.URL)
@@ -300,6 +302,7 @@ func TestRequests_carryHeadersAndBody(t *testing.T) {
 }
 
 func TestNew_defaultUserAgent(t *testing.T) {
+	t.Parallel()
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeBody(w, 200, validListBody) })
 	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.UserAgent = "" })
 	if _, err := c.AIAPIKeys.List(context.Background(), "r1"); err != nil {
@@ -311,6 +314,7 @@ func TestNew_defaultUserAgent(t *testing.T) {
 }
 
 func TestUpdate_withoutNameSendsEmptyObject(t *testing.T) {
+	t.Parallel()
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeBody(w, 200, validOKBody) })
 	c := newTestClient(t, srv.URL)
 	if err := c.AIAPIKeys.Update(context.Background(), "r1", "k1", UpdateAIAPIKeyRequest{}); err != nil {
@@ -320,6 +324,7 @@ func TestUpdate_withoutNameSendsEmptyObject(t *testing.T) {
 }
 
 func TestPaths_idsAreEscapedAsSingleSegments(t *testing.T) {
+	t.Parallel()
 	const repoID, keyID = "repo/1 x", "a/b"
 	const keys = "/repo/repo%2F1%20x/ai/apikey"
 	want := map[string]string{
@@ -353,6 +358,7 @@ func TestPaths_idsAreEscapedAsSingleSegments(t *testing.T) {
 }
 
 func TestPaths_baseURLPathPrefix(t *testing.T) {
+	t.Parallel()
 	for _, suffix := range []string{"/api/", "/api"} {
 		t.Run(suffix, func(t *testing.T) {
 			srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, r *http.Request) {
@@ -385,8 +391,9 @@ func TestPaths_baseURLPathPrefix(t *testing.T) {
 }
 
 func TestErrors_documentedStatuses(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{400, 401, 403, 404, 500} {
-		for _, ac := range apiCalls("r1", "k1") {
+		for _, ac := range apiCalls() {
 			t.Run(strconv.Itoa(status)+"/"+ac.name, func(t *testing.T) {
 				msg := "server says " + strconv.Itoa(status)
 				srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
@@ -433,6 +440,7 @@ func TestErrors_documentedStatuses(t *testing.T) {
 }
 
 func TestErrors_predicatesOnOtherErrors(t *testing.T) {
+	t.Parallel()
 	for _, err := range []error{nil, errors.New("404"), &ResponseError{StatusCode: 200}, context.Canceled} {
 		if IsNotFound(err) || IsUnauthorized(err) || IsForbidden(err) || IsOutcomeUnknown(err) || IsBadRequest(err) || IsRedirect(err) {
 			t.Errorf("a predicate is true for %v", err)
@@ -467,6 +475,7 @@ func TestErrors_transient(t *testing.T) {
 }
 
 func TestErrors_tokenEchoedByServerIsRedacted(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{401, 200} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
@@ -486,6 +495,7 @@ func TestErrors_tokenEchoedByServerIsRedacted(t *testing.T) {
 }
 
 func TestErrors_htmlBadGatewayIsRetriedAndNotQuoted(t *testing.T) {
+	t.Parallel()
 	const page = "<html><body><h1>502 Bad Gateway</h1><hr>nginx/1.25.3</body></html>"
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -513,6 +523,7 @@ func TestErrors_htmlBadGatewayIsRetriedAndNotQuoted(t *testing.T) {
 }
 
 func TestErrors_emptyBodyOn500(t *testing.T) {
+	t.Parallel()
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) })
 	c := newTestClient(t, srv.URL)
 	_, err := c.AIAPIKeys.List(context.Background(), "r1")
@@ -523,6 +534,7 @@ func TestErrors_emptyBodyOn500(t *testing.T) {
 }
 
 func TestList_decodesTheContract(t *testing.T) {
+	t.Parallel()
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeBody(w, 200, validListBody) })
 	c := newTestClient(t, srv.URL)
 	keys, err := c.AIAPIKeys.List(context.Background(), "r1")
@@ -576,6 +588,7 @@ func TestList_deletedKeys(t *testing.T) {
 }
 
 func TestList_emptyList(t *testing.T) {
+	t.Parallel()
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		writeBody(w, 200, `{"success":true,"apiKeys":[]}`)
 	})
@@ -587,6 +600,7 @@ func TestList_emptyList(t *testing.T) {
 }
 
 func TestResponses_unusableSuccessBodies(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		call string
@@ -662,6 +676,7 @@ func TestResponses_unusableSuccessBodies(t *testing.T) {
 }
 
 func TestCreate_success(t *testing.T) {
+	t.Parallel()
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeBody(w, 201, validCreateBody) })
 	c := newTestClient(t, srv.URL)
 	got, err := c.AIAPIKeys.Create(context.Background(), "r1", CreateAIAPIKeyRequest{Name: "n", AIType: AITypeAWS})
@@ -675,6 +690,7 @@ func TestCreate_success(t *testing.T) {
 }
 
 func TestCreate_unusableResponses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		status int
@@ -729,6 +745,7 @@ func TestCreate_unusableResponses(t *testing.T) {
 }
 
 func TestRetry_throttledThenSucceeds(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"list", "create", "update", "delete"} {
 		t.Run(name, func(t *testing.T) {
 			ac := callByName(name)
@@ -758,6 +775,7 @@ func TestRetry_throttledThenSucceeds(t *testing.T) {
 }
 
 func TestRetry_retryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
 	srv := newFakeAPI(t, func(n int, w http.ResponseWriter, _ *http.Request) {
 		if n == 1 {
 			w.Header().Set("Retry-After", "1")
@@ -781,6 +799,7 @@ func TestRetry_retryAfterIsHonoured(t *testing.T) {
 }
 
 func TestRetry_gatewayErrorsOnIdempotentCalls(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{429, 502, 503, 504} {
 		for _, name := range []string{"list", "update", "delete"} {
 			t.Run(strconv.Itoa(status)+"/"+name, func(t *testing.T) {
@@ -806,6 +825,7 @@ func TestRetry_gatewayErrorsOnIdempotentCalls(t *testing.T) {
 }
 
 func TestRetry_createIsNotRepeatedWhenTheServerMayHaveActed(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{500, 502, 504} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
@@ -831,6 +851,7 @@ func TestRetry_createIsNotRepeatedWhenTheServerMayHaveActed(t *testing.T) {
 }
 
 func TestRetry_createOn503(t *testing.T) {
+	t.Parallel()
 	t.Run("without Retry-After", func(t *testing.T) {
 		srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 			writeBody(w, http.StatusServiceUnavailable, errorBody("down"))
@@ -901,6 +922,7 @@ func TestRetry_createOn503(t *testing.T) {
 }
 
 func TestRetry_droppedConnection(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"list", "update", "delete"} {
 		t.Run(name+" is retried", func(t *testing.T) {
 			ac := callByName(name)
@@ -957,6 +979,7 @@ func refusedURL(t *testing.T) string {
 }
 
 func TestRetry_refusedConnection(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"create", "list"} {
 		t.Run(name, func(t *testing.T) {
 			c := newTestClient(t, refusedURL(t), withRetries(3))
@@ -981,6 +1004,7 @@ func TestRetry_refusedConnection(t *testing.T) {
 }
 
 func TestRetry_attemptBudget(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ maxRetries, attempts int }{
 		{0, 1}, {1, 2}, {3, 4}, {-1, DefaultMaxRetries + 1},
 	} {
@@ -1010,6 +1034,7 @@ func blockUntilGone(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRetry_perAttemptTimeout(t *testing.T) {
+	t.Parallel()
 	short := func(cfg *Config) { cfg.Timeout = 100 * time.Millisecond; cfg.MaxRetries = 1 }
 	t.Run("list is retried", func(t *testing.T) {
 		srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, r *http.Request) { blockUntilGone(w, r) })
@@ -1036,6 +1061,7 @@ func TestRetry_perAttemptTimeout(t *testing.T) {
 }
 
 func TestContext_cancelStopsWaitBetweenRetries(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"list", "create", "update", "delete"} {
 		t.Run(name, func(t *testing.T) {
 			srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
@@ -1067,6 +1093,7 @@ func TestContext_cancelStopsWaitBetweenRetries(t *testing.T) {
 }
 
 func TestContext_cancelStopsRequestInFlight(t *testing.T) {
+	t.Parallel()
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, r *http.Request) { blockUntilGone(w, r) })
 	c := newTestClient(t, srv.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -1085,6 +1112,7 @@ func TestContext_cancelStopsRequestInFlight(t *testing.T) {
 }
 
 func TestServerNow_tracksServerDate(t *testing.T) {
+	t.Parallel()
 	c0 := newTestClient(t, "http://127.0.0.1:1")
 	if d := time.Until(c0.ServerNow()); d < -time.Second || d > time.Second {
 		t.Errorf("before any response ServerNow is %v from now, want about 0", d)
@@ -1104,6 +1132,7 @@ func TestServerNow_tracksServerDate(t *testing.T) {
 }
 
 func TestParseBaseURL(t *testing.T) {
+	t.Parallel()
 	for _, raw := range []string{
 		"http://localhost:8080", "https://backend.flashback.tech", "https://backend.flashback.tech/",
 		"http://127.0.0.1:9/api/", "HTTPS://Backend.Flashback.Tech/v1",
@@ -1174,7 +1203,7 @@ func TestRedirect_notFollowedTokenStaysHome(t *testing.T) {
 	// another site.
 	target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
 	for _, status := range []int{301, 302, 307, 308} {
-		for _, ac := range apiCalls("r1", "k1") {
+		for _, ac := range apiCalls() {
 			t.Run(strconv.Itoa(status)+"/"+ac.name, func(t *testing.T) {
 				srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 					http.Redirect(w, r, target+r.URL.Path+"?token="+testToken, status)
@@ -1218,6 +1247,7 @@ func TestRetryWait_growsWithinBounds(t *testing.T) {
 }
 
 func TestNew_rejectsEmptyToken(t *testing.T) {
+	t.Parallel()
 	c, err := New(Config{BaseURL: DefaultBaseURL})
 	if err == nil {
 		t.Fatalf("New without a token = %v, want an error", c)
@@ -1231,6 +1261,7 @@ func TestNew_rejectsEmptyToken(t *testing.T) {
 }
 
 func TestNew_defaults(t *testing.T) {
+	t.Parallel()
 	c, err := New(Config{BaseURL: DefaultBaseURL, Token: testToken, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -1252,6 +1283,7 @@ func TestNew_defaults(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		in     string
@@ -1285,6 +1317,7 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestParseRetryAfter_hugeDelayDoesNotOverflow(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"10000000000", "9223372036854775807", "99999999999"} {
 		got, ok := parseRetryAfter(in, time.Now())
 		if !ok || got < 1000*time.Hour {
@@ -1302,6 +1335,7 @@ func respWith(status int, retryAfter string) *http.Response {
 }
 
 func TestBackoff_honoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	const minWait, maxWait = 10 * time.Millisecond, time.Minute
 	for _, status := range []int{429, 503} {
 		if got := backoff(minWait, maxWait, 0, respWith(status, "7")); got != 7*time.Second {
@@ -1333,6 +1367,7 @@ func TestBackoff_honoursRetryAfter(t *testing.T) {
 }
 
 func TestBackoff_exponentialWithFullJitter(t *testing.T) {
+	t.Parallel()
 	const minWait, maxWait = 10 * time.Millisecond, 500 * time.Millisecond
 	for attempt := 0; attempt <= 8; attempt++ {
 		ceiling := min(maxWait, minWait<<attempt)
@@ -1363,6 +1398,7 @@ func TestBackoff_exponentialWithFullJitter(t *testing.T) {
 }
 
 func TestBackoff_neverLeavesItsBounds(t *testing.T) {
+	t.Parallel()
 	for _, minWait := range []time.Duration{time.Millisecond, time.Second, 10 * time.Second, time.Hour} {
 		maxWait := 2 * minWait * 30
 		for attempt := 0; attempt <= 200; attempt++ {
@@ -1378,6 +1414,7 @@ func TestBackoff_neverLeavesItsBounds(t *testing.T) {
 }
 
 func TestCheckRetry_policy(t *testing.T) {
+	t.Parallel()
 	creating := context.WithValue(context.Background(), createKey{}, true)
 	plain := context.Background()
 	dial := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
@@ -1422,6 +1459,7 @@ func TestCheckRetry_policy(t *testing.T) {
 }
 
 func TestClient_concurrentUse(t *testing.T) {
+	t.Parallel()
 	srv := newFakeAPI(t, func(n int, w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Date", time.Now().UTC().Format(http.TimeFormat))
 		if n%3 == 0 {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
 )
 
 // The wire shapes as the contract spells them, independent of the emulator's own
@@ -303,7 +305,7 @@ func TestCreateRejectsInvalidBodies(t *testing.T) {
 
 	// The limit counts characters, not bytes.
 	longest := strings.Repeat("é", MaxNameLength)
-	for _, aiType := range AITypes {
+	for _, aiType := range client.AITypes() {
 		h.create("r1", longest, aiType)
 	}
 	for _, k := range h.list("r1") {

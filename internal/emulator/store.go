@@ -9,10 +9,9 @@ import (
 	"slices"
 	"time"
 	"unicode/utf8"
-)
 
-// AITypes are the values the API accepts for aiType, in the contract's order.
-var AITypes = []string{"OPENAI", "GOOGLE", "ANTHROPIC", "AWS", "OTHER"}
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
+)
 
 // MaxNameLength is the longest name, in characters, that the emulator accepts.
 const MaxNameLength = 255
@@ -71,8 +70,9 @@ func validateAIType(aiType string) error {
 	if aiType == "" {
 		return errors.New("aiType is required")
 	}
-	if !slices.Contains(AITypes, aiType) {
-		return fmt.Errorf("aiType %q is not one of %v", aiType, AITypes)
+	// The enum is the contract's, written down once, in the client.
+	if types := client.AITypes(); !slices.Contains(types, aiType) {
+		return fmt.Errorf("aiType %q is not one of %v", aiType, types)
 	}
 	return nil
 }

@@ -181,7 +181,7 @@ func TestAccAIPolicy_createUnusableAnswerUnreadableIsTainted(t *testing.T) {
 				},
 				Config: cfg,
 				ExpectError: errorRE(`Cannot create AI policy .* Flashback created AI policy ` + uuidRE + ` in organization ` +
-					`org-acme, but its answer was unusable .* reading the policy back failed: .* 403 .* tainted: the next ` +
+					testOrgID + `, but its answer was unusable .* reading the policy back failed: .* 403 .* tainted: the next ` +
 					`terraform apply deletes it and creates it again`),
 			},
 			{

@@ -78,7 +78,6 @@ provider "flashback" {
 }
 
 var (
-	pathOrgID       = tfjsonpath.New("org_id")
 	pathWorkspaceID = tfjsonpath.New("workspace_id")
 	pathRepoID      = tfjsonpath.New("repo_id")
 )
@@ -558,7 +557,7 @@ func TestAccAIPolicy_importErrors(t *testing.T) {
 				Config:        cfg,
 				ResourceName:  testPolicyAddr,
 				ImportState:   true,
-				ImportStateId: "org-acme/550e8400 ",
+				ImportStateId: "org/550e8400 ",
 				ExpectError:   errorRE(`Invalid import ID .* the ID of an AI policy`),
 			},
 		},
@@ -711,7 +710,7 @@ func TestAccAIPolicy_forbiddenScope(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
 			Config: env.config(policyConfig("test", a)),
-			ExpectError: errorRE(`No access to Flashback workspace ws-other of organization org-acme .* 403 .* ` +
+			ExpectError: errorRE(`No access to Flashback workspace ws-other of organization ` + testOrgID + ` .* 403 .* ` +
 				`check org_id or workspace_id`),
 		}},
 	})

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -10,9 +12,9 @@ import (
 
 // keyRef names what an operation was about, for messages: a key by id where
 // it has one, by name before it is created, or, with neither, all the keys of
-// the repo.
+// the repo. name and aiType are also what a create or a rename sent.
 type keyRef struct {
-	repoID, id, name string
+	repoID, id, name, aiType string
 }
 
 func (k keyRef) String() string {
@@ -59,28 +61,52 @@ func requireConfigured(data *providerData, diags *diag.Diagnostics) bool {
 // or a secret, so err is safe to show.
 func apiErrorDiag(op string, key keyRef, err error) diag.Diagnostic {
 	summary := fmt.Sprintf("Cannot %s AI API key", op)
-	if op == "list" {
-		summary = "Cannot list AI API keys"
-	}
 	switch {
 	case client.IsUnauthorized(err):
-		return diag.NewErrorDiagnostic("Flashback rejected the access token", fmt.Sprintf(
-			"Could not %s %s: %s. The access token is missing, expired or wrong: check access_token in the provider "+
-				"block or the FLASHBACK_ACCESS_TOKEN environment variable.", op, key, err))
+		summary = "Flashback rejected the access token"
 	case client.IsForbidden(err):
-		return diag.NewErrorDiagnostic(fmt.Sprintf("No access to Flashback repo %s", key.repoID), fmt.Sprintf(
-			"Could not %s %s: %s. The access token has no permission on this repo: check repo_id, or use a token "+
-				"that can manage the repo's AI API keys.", op, key, err))
-	case client.IsNotFound(err) && op == "update":
-		return diag.NewErrorDiagnostic(summary, fmt.Sprintf(
-			"Could not update %s: it no longer exists (%s); it was deleted outside Terraform. Run terraform apply "+
-				"again: the refresh will notice, and the key will be created anew.", key, err))
-	case client.IsNotFound(err) && op == "list":
-		return diag.NewErrorDiagnostic(summary, fmt.Sprintf(
-			"Could not list %s: %s. Flashback knows no repo with this ID: check repo_id.", key, err))
-	default:
-		return diag.NewErrorDiagnostic(summary, fmt.Sprintf(
-			"Could not %s %s: %s. If the Flashback API is having trouble, run Terraform again later; "+
-				"max_retries in the provider block sets how long each request keeps trying.", op, key, err))
+		summary = fmt.Sprintf("No access to Flashback repo %s", key.repoID)
+	case op == "list":
+		summary = "Cannot list AI API keys"
 	}
+	return diag.NewErrorDiagnostic(summary, fmt.Sprintf("Could not %s %s: %s. %s", op, key, err, nextStep(op, key, err)))
+}
+
+// nextStep says what to do about err, which an operation op on key met. It is
+// the one place that decides which errors are worth waiting out and which
+// need a change, so that every diagnostic gives the same advice.
+func nextStep(op string, key keyRef, err error) string {
+	switch {
+	case client.IsUnauthorized(err):
+		return "The access token is missing, expired or wrong: check access_token in the provider block or the " +
+			envAccessToken + " environment variable."
+	case client.IsForbidden(err):
+		return "The access token has no permission on this repo: check repo_id, or use a token that can manage the " +
+			"repo's AI API keys."
+	case client.IsNotFound(err) && op == "update":
+		return "The key no longer exists: it was deleted outside Terraform. Run terraform apply again: the refresh " +
+			"will notice, and the key will be created anew."
+	case client.IsNotFound(err):
+		return fmt.Sprintf("Either repo %s does not exist (check repo_id), or base_url does not point at the Flashback "+
+			"API: a base_url whose path prefix is missing or wrong gets this very answer.", key.repoID)
+	case client.IsBadRequest(err) && op == "create":
+		return fmt.Sprintf("Flashback refused the values sent, name %q and ai_type %q: change them as its message "+
+			"says.", key.name, key.aiType)
+	case client.IsBadRequest(err) && op == "update":
+		return fmt.Sprintf("Flashback refused the name sent, %q: change name as its message says.", key.name)
+	case client.IsRedirect(err):
+		return "base_url points at an address that redirects elsewhere: set it to the Flashback API's own address. " +
+			"The provider never follows a redirect, so that the access token is sent nowhere else."
+	case errors.Is(err, context.Canceled):
+		return "Terraform was interrupted; run it again to finish."
+	case client.IsTransient(err):
+		return "If the Flashback API is having trouble, run Terraform again later; max_retries in the provider " +
+			"block sets how long each request keeps trying."
+	}
+	var unusable *client.ResponseError
+	if errors.As(err, &unusable) {
+		return "Check that base_url is the Flashback API's address (a web page or a proxy answers like this); if it " +
+			"is, the API answered in a form this provider does not understand: report it to Flashback."
+	}
+	return "Flashback refused the request: correct what its message says."
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
@@ -35,17 +35,7 @@ const perfLatency = 20 * time.Millisecond
 // latency, with three repos.
 func newPerformanceEnv(t *testing.T, latency time.Duration) *testEnv {
 	t.Helper()
-	repos := []string{"repo-1", "repo-2", "repo-3"}
-	token := "fbt_" + randomHex(t, 16)
-	emu, err := emulator.New(emulator.Options{Token: token, Repos: repos, Latency: latency})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(emu)
-	srv.Config.ConnState = emu.ConnState
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return &testEnv{emu: emu, baseURL: srv.URL, token: token, repos: repos}
+	return newEmulatorEnv(t, func(o *emulator.Options) { o.Latency = latency }, nil)
 }
 
 // configureCounter counts the provider configurations Terraform asks for.
@@ -149,12 +139,16 @@ func TestAccPerformance_refreshListsEachRepoOnce(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: cfg},
 			{
-				// terraform refresh: one configuration reads all 60 keys.
+				// terraform refresh: one configuration reads all 60 keys,
+				// with one list per repo.
 				PreConfig:    reset,
 				RefreshState: true,
 				Check: func(*terraform.State) error {
 					if n := configures.Load(); n != 1 {
 						return fmt.Errorf("terraform refresh configured the provider %d times, want 1", n)
+					}
+					if n := emu.Requests(http.MethodGet, emulator.OpList); n != len(env.repos) {
+						return fmt.Errorf("%d lists, want one per repo (%d)", n, len(env.repos))
 					}
 					return checkPerfRequests(emu, len(env.repos), 0, 0)
 				},
@@ -176,7 +170,7 @@ func TestAccPerformance_refreshListsEachRepoOnce(t *testing.T) {
 					}
 				},
 				Config: cfg,
-				Check:  env.checkServerMatchesState(),
+				Check:  env.checkServerMatchesState(t),
 			},
 		},
 	})
@@ -213,33 +207,55 @@ func TestAccPerformance_keepAliveReusesConnections(t *testing.T) {
 	})
 }
 
-// Creating N keys reads each one back to learn its created_at; the creates of
-// one repo share those lists instead of sending one each. All keys go to one
-// repo: a list per create would then be 60 lists, shared ones about one per
-// wave of Terraform's parallel creates.
-func TestAccPerformance_createsShareReadBackLists(t *testing.T) {
+// Creating N keys in R repos costs N creates and at most R lists (none: an
+// apply of new keys has nothing to refresh): one round trip per key.
+// created_at is filled in by the next refresh, with one list per repo and no
+// change planned.
+func TestAccPerformance_createIsOneRequestPerKey(t *testing.T) {
 	env := newPerformanceEnv(t, perfLatency)
 	emu := env.emu
 	var configures atomic.Int32
 	createdAt := make([]resource.TestCheckFunc, perfKeys)
+	noCreatedAt := make([]resource.TestCheckFunc, perfKeys)
 	for i := range perfKeys {
 		createdAt[i] = resource.TestMatchResourceAttr(perfKeyAddr(i), "created_at", createdAtPattern)
+		noCreatedAt[i] = resource.TestCheckNoResourceAttr(perfKeyAddr(i), "created_at")
 	}
+	cfg := env.config(perfKeysConfig(env.repos, perfKeys, ""))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: perfFactories(&configures),
 		CheckDestroy:             env.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			PreConfig: emu.ResetCounters,
-			Config:    env.config(perfKeysConfig(env.repos[:1], perfKeys, "")),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				func(*terraform.State) error {
-					t.Logf("%d creates read back with %d lists", emu.Requests(http.MethodPost, emulator.OpCreate), emu.Requests(http.MethodGet, emulator.OpList))
-					return checkPerfRequests(emu, perfKeys/2, perfKeys, 0)
+		Steps: []resource.TestStep{
+			{
+				PreConfig: emu.ResetCounters,
+				Config:    cfg,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(*terraform.State) error {
+						return checkPerfRequests(emu, len(env.repos), perfKeys, 0)
+					},
+					resource.ComposeAggregateTestCheckFunc(noCreatedAt...),
+					env.checkServerMatchesState(t),
+				),
+			},
+			{
+				PreConfig: emu.ResetCounters,
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				resource.ComposeAggregateTestCheckFunc(createdAt...),
-				env.checkServerMatchesState(),
-			),
-		}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(*terraform.State) error {
+						// The step's plan refreshed; applying the saved plan
+						// did not.
+						if n := emu.Requests(http.MethodGet, emulator.OpList); n != len(env.repos) {
+							return fmt.Errorf("%d lists for a refresh, want one per repo (%d)", n, len(env.repos))
+						}
+						return checkPerfRequests(emu, len(env.repos), 0, 0)
+					},
+					resource.ComposeAggregateTestCheckFunc(createdAt...),
+				),
+			},
+		},
 	})
 }
 
@@ -258,7 +274,7 @@ func TestAccPerformance_refreshSeesRenames(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: env.config(perfKeysConfig(env.repos, n, ""))},
 			{Config: renamed, Check: checkPerfNames(n, "-renamed")},
-			{RefreshState: true, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState())},
+			{RefreshState: true, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState(t))},
 			{
 				PreConfig: func() {
 					for _, k := range emu.LiveKeys("") {
@@ -276,10 +292,10 @@ func TestAccPerformance_refreshSeesRenames(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(perfKeyAddr(4), "name", "renamed-in-the-ui"),
 					resource.TestCheckResourceAttr(perfKeyAddr(1), "name", "perf-1-renamed"),
-					env.checkServerMatchesState(),
+					env.checkServerMatchesState(t),
 				),
 			},
-			{Config: renamed, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState())},
+			{Config: renamed, Check: resource.ComposeAggregateTestCheckFunc(checkPerfNames(n, "-renamed"), env.checkServerMatchesState(t))},
 		},
 	})
 }

@@ -5,14 +5,17 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -32,7 +35,10 @@ const (
 	defaultListCacheTTL = 30 * time.Second
 )
 
-var _ provider.Provider = &flashbackProvider{}
+var (
+	_ provider.Provider                  = &flashbackProvider{}
+	_ provider.ProviderWithListResources = &flashbackProvider{}
+)
 
 // tuning holds the knobs that are not provider attributes: the waits between
 // retries and re-checks. Tests shorten them so that faults are survived in
@@ -43,6 +49,29 @@ type tuning struct {
 	// created moments ago; readRecheckTries bounds how often it looks.
 	readRecheckWait  time.Duration
 	readRecheckTries int
+	// sleep, when set, replaces the real waits of the provider's own loops
+	// (not the client's retries): tests record them instead of waiting.
+	sleep func(ctx context.Context, d time.Duration) bool
+}
+
+// wait waits for d or until ctx ends, and reports whether it waited the whole
+// time.
+func (t tuning) wait(ctx context.Context, d time.Duration) bool {
+	if t.sleep != nil {
+		return t.sleep(ctx, d)
+	}
+	return sleep(ctx, d)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 var defaultTuning = tuning{
@@ -84,12 +113,13 @@ type providerData struct {
 	maxRetries int
 	tuning     tuning
 
-	// createLocks serialises creates of keys that look alike (same repo, name
-	// and AI type), so that recovering from a create whose response was lost
-	// can tell its own orphan from a sibling's key.
-	createLocks sync.Map
-	// created holds the ids of every key this process created: never an
-	// orphan to clean up.
+	// llmLists lists the AI LLM configurations of a workspace, keyed by its
+	// id; every write of a configuration invalidates its workspace.
+	llmLists *client.ListCache[client.AILLM]
+
+	// created holds the ids of every key this provider configuration
+	// created: a create with an unknown outcome never names one of them as a
+	// key it may have left.
 	created sync.Map
 
 	// org is the organization AI policies belong to unless they say.
@@ -111,8 +141,10 @@ func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"such as the AI API keys of a repository.",
 		Attributes: map[string]schema.Attribute{
 			"base_url": schema.StringAttribute{
-				MarkdownDescription: "The Flashback API's base URL, an absolute `http` or `https` URL. " +
-					"Defaults to the `" + envBaseURL + "` environment variable, then to `" + client.DefaultBaseURL + "`.",
+				MarkdownDescription: "The Flashback API's base URL, an absolute `https` URL; `http` only for a loopback " +
+					"address (`127.0.0.1`, `::1`, `localhost`), such as a local emulator's, since every request carries the " +
+					"access token. Redirects are never followed. Defaults to the `" + envBaseURL + "` environment variable, " +
+					"then to `" + client.DefaultBaseURL + "`.",
 				Optional: true,
 			},
 			"access_token": schema.StringAttribute{
@@ -123,10 +155,14 @@ func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: "How many times a request is repeated after throttling (429), a gateway error " +
-					"(502, 503, 504) or a dropped connection, with exponential backoff (1s doubling to at most 30s, " +
-					"jittered, or what `Retry-After` asks). A create is only repeated where the server certainly did " +
-					"not act. Defaults to `4`, so a request that keeps failing gives up after at most about 15 seconds " +
-					"of waiting; `0` disables retries.",
+					"(502, 503, 504) or a dropped connection. The waits grow exponentially from 1s (1s, 2s, 4s, 8s, " +
+					"jittered, at most 30s each), or are what `Retry-After` asks, up to 30s. Defaults to `4`: a request " +
+					"that keeps failing gives up after at most about 15 seconds of waiting, or 2 minutes when the server " +
+					"keeps asking for 30s with `Retry-After`; each attempt may also take up to 60s. A create is repeated " +
+					"as it was sent only where Flashback certainly did not act. When its outcome is unknown (a 500, 502 " +
+					"or 504, a dropped connection), it is repeated up to `max_retries` times under a temporary name and " +
+					"renamed, which adds at most about 22 seconds of waiting with the default, plus the retries of those " +
+					"requests. `0` disables retries.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
@@ -170,11 +206,23 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 	token := stringOr(cfg.AccessToken, os.Getenv(envAccessToken), "")
 	ctx = maskToken(ctx, token)
 
-	if _, err := client.ParseBaseURL(baseURL); err != nil {
+	_, err := client.ParseBaseURL(baseURL)
+	switch {
+	case errors.Is(err, client.ErrCleartextBaseURL):
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Insecure Flashback base URL",
+			fmt.Sprintf("base_url (or %s) %s: every request carries the access token, and over http anyone on the way can "+
+				"read it. Use https, for example %s; http is allowed only for a loopback address (127.0.0.1, ::1, "+
+				"localhost), such as a local emulator's.", envBaseURL, err, client.DefaultBaseURL))
+	case err != nil:
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Flashback base URL",
 			fmt.Sprintf("base_url (or %s) %s. Set it to the Flashback API's address, for example %s.", envBaseURL, err, client.DefaultBaseURL))
 	}
-	if token == "" {
+	switch {
+	case !cfg.AccessToken.IsNull() && strings.TrimSpace(token) == "":
+		resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Empty Flashback access token",
+			"access_token is set to an empty string in the provider block, which takes the place of the "+envAccessToken+
+				" environment variable. Remove access_token from the block to use the variable, or set it to a token.")
+	case token == "":
 		resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Missing Flashback access token",
 			"The provider needs an access token to call the Flashback API. Set access_token in the provider block, "+
 				"or the "+envAccessToken+" environment variable.")
@@ -206,7 +254,8 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	data := &providerData{
 		client:     c,
-		lists:      client.NewListCache(c.AIAPIKeys.List, func(k client.AIAPIKey) string { return k.ID }, ttl),
+		lists:      newKeyLists(c, ttl),
+		llmLists:   client.NewListCache(c.AILLMs.List, func(l client.AILLM) string { return l.ID }, ttl),
 		token:      token,
 		maxRetries: int(maxRetries),
 		tuning:     p.tuning,
@@ -215,12 +264,22 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 	data.policyLists = client.NewListCache(c.AIPolicies.ListScope, func(p client.AIPolicy) string { return p.ID }, ttl)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newRepoAIAPIKeyResource,
+		newAILLMResource,
 		newAIPolicyResource,
+	}
+}
+
+// ListResources are what `terraform query` lists: one for each resource, with
+// its name (see listResource).
+func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		newRepoAIAPIKeyListResource,
 	}
 }
 
@@ -228,6 +287,7 @@ func (p *flashbackProvider) DataSources(_ context.Context) []func() datasource.D
 	return []func() datasource.DataSource{
 		newRepoAIAPIKeyDataSource,
 		newRepoAIAPIKeysDataSource,
+		newAILLMsDataSource,
 		newWorkspaceDataSource,
 		newRepoDataSource,
 		newReposDataSource,
@@ -252,4 +312,9 @@ func userAgent(providerVersion, terraformVersion string) string {
 		ua += " Terraform/" + terraformVersion
 	}
 	return ua
+}
+
+// newKeyLists is the list cache of AI API keys, one list per repository.
+func newKeyLists(c *client.Client, ttl time.Duration) *client.ListCache[client.AIAPIKey] {
+	return client.NewListCache(c.AIAPIKeys.List, func(k client.AIAPIKey) string { return k.ID }, ttl)
 }

@@ -9,10 +9,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -90,7 +95,7 @@ func newEmulatorEnv(t *testing.T, configure func(*emulator.Options), wrap func(*
 // The organization, workspaces and repos every emulator environment holds for
 // the AI gateway's resources and data sources, besides the repos of newTestEnv.
 const (
-	testOrgID           = "org-acme"
+	testOrgID           = emulator.DefaultOrgID
 	testWorkspaceID     = "ws-prod"
 	testWorkspaceName   = "Production"
 	testWorkspace2ID    = "ws-staging"
@@ -102,7 +107,6 @@ const (
 )
 
 func seedGateway(opts *emulator.Options) {
-	opts.OrgID = testOrgID
 	opts.Workspaces = append(opts.Workspaces,
 		emulator.Workspace{ID: testWorkspaceID, Name: testWorkspaceName},
 		emulator.Workspace{ID: testWorkspace2ID, Name: testWorkspace2Name})
@@ -143,20 +147,62 @@ func (e *testEnv) factoriesWith(t tuning) map[string]func() (tfprotov6.ProviderS
 	}
 }
 
-// config is a provider block for this environment followed by body.
-func (e *testEnv) config(body string) string {
-	return e.configWithToken(e.token, body)
+// providerSetting changes an attribute of the provider block that config
+// writes: attrs maps each attribute to its HCL expression.
+type providerSetting func(attrs map[string]string)
+
+// withProviderAttr sets the provider attribute name to the HCL expression
+// expr; an empty expr leaves the attribute out.
+func withProviderAttr(name, expr string) providerSetting {
+	return func(attrs map[string]string) {
+		if expr == "" {
+			delete(attrs, name)
+			return
+		}
+		attrs[name] = expr
+	}
 }
 
-func (e *testEnv) configWithToken(token, body string) string {
-	return fmt.Sprintf(`
-provider "flashback" {
-  base_url     = %[1]q
-  access_token = %[2]q
-  max_retries  = 8
+func withToken(token string) providerSetting {
+	return withProviderAttr("access_token", strconv.Quote(token))
 }
-%[3]s
-`, e.baseURL, token, body)
+
+func withRetries(n int) providerSetting {
+	return withProviderAttr("max_retries", strconv.Itoa(n))
+}
+
+// config is a provider block for this environment followed by body: the
+// environment's base_url and access_token and max_retries = 8, unless
+// settings change them. Every test writes its provider block here.
+func (e *testEnv) config(body string, settings ...providerSetting) string {
+	attrs := map[string]string{
+		"base_url":     strconv.Quote(e.baseURL),
+		"access_token": strconv.Quote(e.token),
+		"max_retries":  "8",
+	}
+	for _, s := range settings {
+		s(attrs)
+	}
+	// A fixed order keeps the configurations readable in failure output.
+	names := []string{"base_url", "access_token", "max_retries"}
+	var others []string
+	for name := range attrs {
+		if !slices.Contains(names, name) {
+			others = append(others, name)
+		}
+	}
+	slices.Sort(others)
+	names = append(names, others...)
+	var b strings.Builder
+	b.WriteString("\nprovider \"flashback\" {\n")
+	for _, name := range names {
+		if expr, ok := attrs[name]; ok {
+			fmt.Fprintf(&b, "  %s = %s\n", name, expr)
+		}
+	}
+	b.WriteString("}\n")
+	b.WriteString(body)
+	return b.String()
 }
 
 // newClient is a client for checks made beside Terraform, on either kind of server.
@@ -183,7 +229,7 @@ func (e *testEnv) checkDestroyed(t *testing.T) resource.TestCheckFunc {
 				return err
 			}
 			for _, k := range keys {
-				if k.ID == rs.Primary.ID {
+				if k.ID == rs.Primary.ID && !k.Deleted() {
 					return fmt.Errorf("AI API key %s still exists in repo %s after destroy", k.ID, k.RepoID)
 				}
 			}
@@ -192,12 +238,15 @@ func (e *testEnv) checkDestroyed(t *testing.T) resource.TestCheckFunc {
 	}
 }
 
-// checkServerMatchesState proves that the emulator holds exactly the keys the
-// state holds, with the same names, types, keys and secrets.
-func (e *testEnv) checkServerMatchesState() resource.TestCheckFunc {
+// checkServerMatchesState proves that the server holds the keys the state
+// holds, with the same names, types and keys. Against the emulator it also
+// proves the secrets the same and that no other key is live. A real API
+// shows neither secrets nor which keys of a shared repo are this test's, so
+// there the check lists each repo through the API and compares what it can.
+func (e *testEnv) checkServerMatchesState(t *testing.T) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		if e.emu == nil {
-			return nil
+			return e.checkStateListed(t, s)
 		}
 		live := map[string]emulator.Key{}
 		for _, k := range e.emu.LiveKeys("") {
@@ -228,17 +277,235 @@ func (e *testEnv) checkServerMatchesState() resource.TestCheckFunc {
 	}
 }
 
+// checkStateListed is checkServerMatchesState through the API.
+func (e *testEnv) checkStateListed(t *testing.T, s *terraform.State) error {
+	c := e.newClient(t)
+	lists := map[string][]client.AIAPIKey{}
+	checked := 0
+	for addr, rs := range s.RootModule().Resources {
+		if rs.Type != "flashback_repo_ai_apikey" {
+			continue
+		}
+		a := rs.Primary.Attributes
+		keys, ok := lists[a["repo_id"]]
+		if !ok {
+			var err error
+			if keys, err = c.AIAPIKeys.List(context.Background(), a["repo_id"]); err != nil {
+				return err
+			}
+			lists[a["repo_id"]] = keys
+		}
+		i := slices.IndexFunc(keys, func(k client.AIAPIKey) bool { return k.ID == rs.Primary.ID && !k.Deleted() })
+		if i < 0 {
+			return fmt.Errorf("%s: key %s is in state but not listed in repo %s", addr, rs.Primary.ID, a["repo_id"])
+		}
+		k := keys[i]
+		if k.Name != a["name"] || k.AIType != a["ai_type"] || (k.Key != nil && *k.Key != a["key"]) {
+			return fmt.Errorf("%s: state (%q, %s, %s) differs from the list (%q, %s, %v)", addr, a["name"], a["ai_type"], a["key"], k.Name, k.AIType, k.Key)
+		}
+		checked++
+	}
+	t.Logf("checked %d keys of the state through the API's list; secrets and orphans can only be checked against the emulator", checked)
+	return nil
+}
+
+// errorRE compiles pattern for ExpectError and for diagnostics, letting each
+// space in it match the line breaks Terraform puts into long messages. Quote
+// literal text with regexp.QuoteMeta: its spaces still match line breaks.
+func errorRE(pattern string) *regexp.Regexp {
+	return regexp.MustCompile(`(?s)` + strings.ReplaceAll(pattern, " ", `\s+`))
+}
+
+const uuidRE = `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
+
+// planErrorCase is a configuration that must fail at plan time with want.
+type planErrorCase struct {
+	name, config string
+	want         *regexp.Regexp
+}
+
+// testPlanErrors proves, case by case, that each configuration is refused
+// at plan time with its error.
+func testPlanErrors(t *testing.T, env *testEnv, cases []planErrorCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: env.factories(),
+				Steps: []resource.TestStep{{
+					Config:      env.config(tc.config),
+					PlanOnly:    true,
+					ExpectError: tc.want,
+				}},
+			})
+		})
+	}
+}
+
+// Unit tests of the resource call its methods with a client of their own.
+
+// promptly bounds how long a wait may take to notice its context ended. It is
+// far above what a loaded machine needs, and far below the hour the waits
+// under test would otherwise take.
+const promptly = 30 * time.Second
+
+// newUnitResource is the resource wired to a client for handler, as Configure
+// would wire it, with the given waits and retry budget.
+func newUnitResource(t *testing.T, handler http.Handler, token string, tn tuning, maxRetries int) *repoAIAPIKeyResource {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	c, err := client.New(client.Config{BaseURL: srv.URL, Token: token, MaxRetries: maxRetries,
+		RetryWaitMin: tn.retryWaitMin, RetryWaitMax: tn.retryWaitMax, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &repoAIAPIKeyResource{data: &providerData{
+		client:     c,
+		lists:      newKeyLists(c, 0),
+		token:      token,
+		maxRetries: maxRetries,
+		tuning:     tn,
+	}}
+}
+
+// newUnitEmulator is an emulator holding repo-1 for the token.
+func newUnitEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string) {
+	t.Helper()
+	opts.Token = "fbt_" + randomHex(t, 16)
+	opts.Repos = []string{"repo-1"}
+	emu, err := emulator.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return emu, opts.Token
+}
+
+// hourLong makes every wait of the provider an hour long, so that only a
+// cancelled context can end it in time.
+var hourLong = tuning{
+	retryWaitMin:     time.Hour,
+	retryWaitMax:     time.Hour,
+	readRecheckWait:  time.Hour,
+	readRecheckTries: 5,
+}
+
+// recordedWaits replaces the provider's own waits: it records each and
+// returns at once, unless the context has ended.
+type recordedWaits struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (w *recordedWaits) sleep(ctx context.Context, d time.Duration) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waits = append(w.waits, d)
+	return ctx.Err() == nil
+}
+
+func (w *recordedWaits) total() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var sum time.Duration
+	for _, d := range w.waits {
+		sum += d
+	}
+	return sum
+}
+
+// cancelSoon returns a context that is cancelled a moment after the call.
+func cancelSoon(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	timer := time.AfterFunc(50*time.Millisecond, cancel)
+	t.Cleanup(func() { timer.Stop(); cancel() })
+	return ctx
+}
+
+func diagText(diags diag.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "%s: %s: %s\n", d.Severity(), d.Summary(), d.Detail())
+	}
+	return b.String()
+}
+
+// cannedAPI answers each "METHOD op" with a fixed status and body.
+type cannedAPI map[string]struct {
+	status int
+	body   string
+}
+
+func (f cannedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op := "list"
+	switch r.Method {
+	case http.MethodPost:
+		op = "create"
+	case http.MethodDelete:
+		op = "delete"
+	case http.MethodPut:
+		op = "update"
+	}
+	answer, ok := f[r.Method+" "+op]
+	if !ok {
+		answer.status, answer.body = http.StatusTeapot, `{"success":false,"message":"unexpected request"}`
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(answer.status)
+	_, _ = w.Write([]byte(answer.body))
+}
+
+// providerAttrDescription is the MarkdownDescription of a provider attribute:
+// what docs/index.md says of it.
+func providerAttrDescription(name string) string {
+	var resp provider.SchemaResponse
+	(&flashbackProvider{}).Schema(context.Background(), provider.SchemaRequest{}, &resp)
+	return resp.Schema.Attributes[name].GetMarkdownDescription()
+}
+
+func TestSleep_endsWithContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if sleep(ctx, time.Hour) {
+		t.Error("sleep with an ended context reported that it waited the whole time")
+	}
+
+	start := time.Now()
+	if sleep(cancelSoon(t), time.Hour) {
+		t.Error("sleep cancelled midway reported that it waited the whole time")
+	}
+	if d := time.Since(start); d > promptly {
+		t.Errorf("sleep took %s to notice its context ended", d)
+	}
+
+	if !sleep(context.Background(), time.Millisecond) {
+		t.Error("sleep that was not cancelled reported that it was")
+	}
+}
+
 func TestAccProvider_missingAccessToken(t *testing.T) {
 	env := newTestEnv(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "flashback" {
-  base_url = %q
+			Config:      env.config(keyConfig("k", env.repo(), "demo", "OPENAI"), withProviderAttr("access_token", "")),
+			ExpectError: errorRE(`Missing Flashback access token.*access_token.*FLASHBACK_ACCESS_TOKEN`),
+		}},
+	})
 }
-%s`, env.baseURL, keyConfig("k", env.repo(), "demo", "OPENAI")),
-			ExpectError: regexp.MustCompile(`(?s)Missing Flashback access token.*access_token.*FLASHBACK_ACCESS_TOKEN`),
+
+// access_token = "" in the block hides FLASHBACK_ACCESS_TOKEN, which may well
+// be set: the error says so, rather than asking for the variable.
+func TestAccProvider_emptyAccessToken(t *testing.T) {
+	env := newTestEnv(t)
+	t.Setenv(envAccessToken, env.token)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{{
+			Config: env.config(keyConfig("k", env.repo(), "demo", "OPENAI"), withToken("")),
+			ExpectError: errorRE(`Empty Flashback access token.*access_token is set to an empty string in the provider block` +
+				`.*Remove access_token from the block to use the variable`),
 		}},
 	})
 }
@@ -248,15 +515,28 @@ func TestAccProvider_invalidBaseURL(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "flashback" {
-  base_url     = "backend.flashback.tech"
-  access_token = %q
-}
-%s`, env.token, keyConfig("k", env.repo(), "demo", "OPENAI")),
-			ExpectError: regexp.MustCompile(`(?s)Invalid Flashback base URL.*base_url.*"backend.flashback.tech" is not an\s+absolute\s+http\(s\)\s+URL`),
+			Config:      env.config(keyConfig("k", env.repo(), "demo", "OPENAI"), withProviderAttr("base_url", `"backend.flashback.tech"`)),
+			ExpectError: errorRE(`Invalid Flashback base URL.*base_url.*"backend.flashback.tech" is not an absolute http\(s\) URL`),
 		}},
 	})
+}
+
+// The token travels on every request: http to anything but a loopback host
+// is refused before any request is sent.
+func TestAccProvider_cleartextBaseURL(t *testing.T) {
+	env := newTestEnv(t)
+	for _, url := range []string{"http://backend.flashback.tech", "http://10.1.2.3:8080/api"} {
+		t.Run(url, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: env.factories(),
+				Steps: []resource.TestStep{{
+					Config: env.config(keyConfig("k", env.repo(), "demo", "OPENAI"), withProviderAttr("base_url", strconv.Quote(url))),
+					ExpectError: errorRE(`Insecure Flashback base URL.*base_url.*` + regexp.QuoteMeta(url) +
+						`.*access token unencrypted.*Use https.*loopback`),
+				}},
+			})
+		})
+	}
 }
 
 func TestAccProvider_invalidListCacheTTL(t *testing.T) {
@@ -264,14 +544,8 @@ func TestAccProvider_invalidListCacheTTL(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "flashback" {
-  base_url       = %q
-  access_token   = %q
-  list_cache_ttl = "soon"
-}
-%s`, env.baseURL, env.token, keyConfig("k", env.repo(), "demo", "OPENAI")),
-			ExpectError: regexp.MustCompile(`(?s)Invalid duration.*"soon"`),
+			Config:      env.config(keyConfig("k", env.repo(), "demo", "OPENAI"), withProviderAttr("list_cache_ttl", `"soon"`)),
+			ExpectError: errorRE(`Invalid duration.*"soon"`),
 		}},
 	})
 }
@@ -284,17 +558,13 @@ func TestAccProvider_configUnknownAtPlan(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             env.checkDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+			Config: env.config(fmt.Sprintf(`
 resource "terraform_data" "token" {
-  input = %[2]q
+  input = %q
 }
-
-provider "flashback" {
-  base_url     = %[1]q
-  access_token = terraform_data.token.output
-}
-%[3]s`, env.baseURL, env.token, keyConfig("k", env.repo(), "demo", "OPENAI")),
-			Check: env.checkServerMatchesState(),
+`, env.token)+keyConfig("k", env.repo(), "demo", "OPENAI"),
+				withProviderAttr("access_token", "terraform_data.token.output"), withProviderAttr("max_retries", "")),
+			Check: env.checkServerMatchesState(t),
 		}},
 	})
 }
@@ -332,28 +602,4 @@ func TestAccProvider_userAgent(t *testing.T) {
 			},
 		}},
 	})
-}
-
-// planErrorCase is a configuration that must fail at plan time with want.
-type planErrorCase struct {
-	name, config string
-	want         *regexp.Regexp
-}
-
-// testPlanErrors proves, case by case, that each configuration is refused
-// at plan time with its error.
-func testPlanErrors(t *testing.T, env *testEnv, cases []planErrorCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: env.factories(),
-				Steps: []resource.TestStep{{
-					Config:      env.config(tc.config),
-					PlanOnly:    true,
-					ExpectError: tc.want,
-				}},
-			})
-		})
-	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
 )
 
 const testKeyDataAddr = "data.flashback_repo_ai_apikey.test"
@@ -31,8 +32,9 @@ data "flashback_repo_ai_apikey" "test" {
 
 // matchesTestKey proves that the data source found the key the resource
 // created, with everything the resource knows of it, and that its state holds
-// only the attributes of the schema: no secret.
-func matchesTestKey() []statecheck.StateCheck {
+// only the attributes of the schema: no secret. The resource knows created_at
+// only after a refresh: refreshed says whether one has happened.
+func matchesTestKey(refreshed bool) []statecheck.StateCheck {
 	checks := []statecheck.StateCheck{
 		stateValuesCheck(func(byAddr map[string]map[string]any) error {
 			values, ok := byAddr[testKeyDataAddr]
@@ -54,7 +56,13 @@ func matchesTestKey() []statecheck.StateCheck {
 		statecheck.ExpectKnownValue(testKeyDataAddr, pathID, knownvalue.StringRegexp(uuidPattern)),
 		statecheck.ExpectKnownValue(testKeyDataAddr, pathCreatedAt, knownvalue.StringRegexp(createdAtPattern)),
 	}
-	for _, attr := range []string{"repo_id", "id", "name", "key", "ai_type", "created_at"} {
+	attrs := []string{"repo_id", "id", "name", "key", "ai_type"}
+	if refreshed {
+		attrs = append(attrs, "created_at")
+	} else {
+		checks = append(checks, statecheck.ExpectKnownValue(testKeyAddr, pathCreatedAt, knownvalue.Null()))
+	}
+	for _, attr := range attrs {
 		checks = append(checks, statecheck.CompareValuePairs(testKeyDataAddr, tfjsonpath.New(attr),
 			testKeyAddr, tfjsonpath.New(attr), compare.ValuesSame()))
 	}
@@ -65,20 +73,24 @@ func matchesTestKey() []statecheck.StateCheck {
 // data source reading a key that did not exist when the plan was made.
 func TestAccRepoAIAPIKeyDataSource_byID(t *testing.T) {
 	env := newTestEnv(t)
+	cfg := env.config(keyConfig("test", env.repo(), uniqueKeyName(t, "by-id"), "ANTHROPIC") +
+		keyDataConfig(env.repo(), "  id = flashback_repo_ai_apikey.test.id\n"))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             env.checkDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: env.config(keyConfig("test", env.repo(), uniqueKeyName(t, "by-id"), "ANTHROPIC") +
-				keyDataConfig(env.repo(), "  id = flashback_repo_ai_apikey.test.id\n")),
+			Config: cfg,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testKeyDataAddr, plancheck.ResourceActionRead),
 				},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			ConfigStateChecks: append(matchesTestKey(),
+			ConfigStateChecks: append(matchesTestKey(false),
 				statecheck.ExpectKnownValue(testKeyDataAddr, tfjsonpath.New("ai_type"), knownvalue.StringExact("ANTHROPIC"))),
+		}, {
+			Config:            cfg,
+			ConfigStateChecks: matchesTestKey(true),
 		}},
 	})
 }
@@ -86,18 +98,22 @@ func TestAccRepoAIAPIKeyDataSource_byID(t *testing.T) {
 func TestAccRepoAIAPIKeyDataSource_byName(t *testing.T) {
 	env := newTestEnv(t)
 	name := uniqueKeyName(t, "by-name")
+	cfg := env.config(keyConfig("test", env.repo(), name, "GOOGLE") +
+		keyConfig("other", env.repo(), name+"-other", "GOOGLE") +
+		keyDataConfig(env.repo(), fmt.Sprintf("  name = %q\n", name), "test", "other"))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             env.checkDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: env.config(keyConfig("test", env.repo(), name, "GOOGLE") +
-				keyConfig("other", env.repo(), name+"-other", "GOOGLE") +
-				keyDataConfig(env.repo(), fmt.Sprintf("  name = %q\n", name), "test", "other")),
+			Config: cfg,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			ConfigStateChecks: append(matchesTestKey(),
+			ConfigStateChecks: append(matchesTestKey(false),
 				statecheck.ExpectKnownValue(testKeyDataAddr, pathName, knownvalue.StringExact(name))),
+		}, {
+			Config:            cfg,
+			ConfigStateChecks: matchesTestKey(true),
 		}},
 	})
 }
@@ -112,8 +128,8 @@ func TestAccRepoAIAPIKeyDataSource_notFoundByName(t *testing.T) {
 			// A key whose name differs only in case is not a match.
 			Config: env.config(keyConfig("test", env.repo(), strings.ToUpper(name), "OPENAI") +
 				keyDataConfig(env.repo(), fmt.Sprintf("  name = %q\n", name), "test")),
-			ExpectError: regexp.MustCompile(`(?s)AI API key not found.*` +
-				phrase(fmt.Sprintf("No AI API key with name %q in repo %s.", name, env.repo())) +
+			ExpectError: errorRE(`AI API key not found.*` +
+				regexp.QuoteMeta(fmt.Sprintf("No AI API key with name %q in repo %s.", name, env.repo())) +
 				`.*typo.*flashback_repo_ai_apikeys`),
 		}},
 	})
@@ -126,9 +142,9 @@ func TestAccRepoAIAPIKeyDataSource_notFoundByID(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
 			Config: env.config(keyDataConfig(env.repo(), fmt.Sprintf("  id = %q\n", id))),
-			ExpectError: regexp.MustCompile(`(?s)AI API key not found.*` +
-				phrase(fmt.Sprintf("No AI API key with id %s in repo %s.", id, env.repo())) +
-				`.*` + phrase("check id and repo_id") + `.*flashback_repo_ai_apikeys`),
+			ExpectError: errorRE(`AI API key not found.*` +
+				regexp.QuoteMeta(fmt.Sprintf("No AI API key with id %s in repo %s.", id, env.repo())) +
+				`.*` + regexp.QuoteMeta("check id and repo_id") + `.*flashback_repo_ai_apikeys`),
 		}},
 	})
 }
@@ -157,10 +173,10 @@ func TestAccRepoAIAPIKeyDataSource_duplicateNames(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: env.config(keyDataConfig(env.repo(), fmt.Sprintf("  name = %q\n", name))),
-				ExpectError: regexp.MustCompile(`(?s)Several AI API keys with this name.*` +
-					phrase(fmt.Sprintf("2 AI API keys are named %q in repo %s, newest first: ", name, env.repo())) +
+				ExpectError: errorRE(`Several AI API keys with this name.*` +
+					regexp.QuoteMeta(fmt.Sprintf("2 AI API keys are named %q in repo %s, newest first: ", name, env.repo())) +
 					regexp.QuoteMeta(ids[1]) + `\s+\(GOOGLE,.*;\s+` + regexp.QuoteMeta(ids[0]) + `\s+\(OPENAI,.*` +
-					phrase("Set id instead of name")),
+					regexp.QuoteMeta("Set id instead of name")),
 			},
 			{
 				// Either key can still be read by its id.
@@ -181,12 +197,12 @@ func TestAccRepoAIAPIKeyDataSource_exactlyOneOfIDAndName(t *testing.T) {
 		want         *regexp.Regexp
 	}{
 		{"neither", "",
-			regexp.MustCompile(`(?s)Invalid Attribute Combination.*` +
-				phrase("No attribute specified when one (and only one) of [id,name] is required"))},
+			errorRE(`Invalid Attribute Combination.*` +
+				regexp.QuoteMeta("No attribute specified when one (and only one) of [id,name] is required"))},
 		{"both", "  id   = \"00000000-0000-4000-8000-000000000000\"\n  name = \"k\"\n",
-			regexp.MustCompile(`(?s)Invalid Attribute Combination.*` +
-				phrase("2 attributes specified when one (and only one) of [id,name] is required"))},
-		{"empty name", "  name = \"\"\n", regexp.MustCompile(`(?s)name.*at least 1`)},
+			errorRE(`Invalid Attribute Combination.*` +
+				regexp.QuoteMeta("2 attributes specified when one (and only one) of [id,name] is required"))},
+		{"empty name", "  name = \"\"\n", errorRE(`name.*at least 1`)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,6 +218,32 @@ func TestAccRepoAIAPIKeyDataSource_exactlyOneOfIDAndName(t *testing.T) {
 	}
 }
 
+// A key the list shows as deleted is not found, by id or by name.
+func TestAccRepoAIAPIKeyDataSource_leavesOutDeletedKeys(t *testing.T) {
+	env := newEmulatorEnv(t, func(o *emulator.Options) { o.ListDeleted = true }, nil)
+	c := env.newClient(t)
+	created, err := c.AIAPIKeys.Create(context.Background(), env.repo(), client.CreateAIAPIKeyRequest{Name: "gone", AIType: "OPENAI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.emu.DeleteKey(env.repo(), created.ID); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{
+			{
+				Config:      env.config(keyDataConfig(env.repo(), fmt.Sprintf("  id = %q\n", created.ID))),
+				ExpectError: errorRE(`AI API key not found.*` + regexp.QuoteMeta(fmt.Sprintf("No AI API key with id %s in repo %s.", created.ID, env.repo()))),
+			},
+			{
+				Config:      env.config(keyDataConfig(env.repo(), "  name = \"gone\"\n")),
+				ExpectError: errorRE(`AI API key not found.*` + regexp.QuoteMeta(`No AI API key with name "gone" in repo repo-1.`)),
+			},
+		},
+	})
+}
+
 func TestAccRepoAIAPIKeyDataSource_forbiddenRepo(t *testing.T) {
 	env := newTestEnv(t)
 	env.emulator(t) // which repos a real token cannot reach is unknown
@@ -209,8 +251,8 @@ func TestAccRepoAIAPIKeyDataSource_forbiddenRepo(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
 			Config: env.config(keyDataConfig("someone-elses-repo", "  name = \"k\"\n")),
-			ExpectError: regexp.MustCompile(`(?s)` + phrase("No access to Flashback repo someone-elses-repo") +
-				`.*403.*` + phrase("check repo_id")),
+			ExpectError: errorRE(regexp.QuoteMeta("No access to Flashback repo someone-elses-repo") +
+				`.*403.*` + regexp.QuoteMeta("check repo_id")),
 		}},
 	})
 }

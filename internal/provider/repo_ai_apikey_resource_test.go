@@ -1,9 +1,21 @@
 package provider
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -12,6 +24,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
 )
 
 const testKeyAddr = "flashback_repo_ai_apikey.test"
@@ -26,25 +41,13 @@ resource "flashback_repo_ai_apikey" %[1]q {
 `, label, repoID, name, aiType)
 }
 
-func keyConfigWithKeepers(repoID, name, aiType, keeper string) string {
-	return fmt.Sprintf(`
-resource "flashback_repo_ai_apikey" "test" {
-  repo_id = %[1]q
-  name    = %[2]q
-  ai_type = %[3]q
-  keepers = {
-    rotation = %[4]q
-  }
-}
-`, repoID, name, aiType, keeper)
-}
-
 var (
 	pathID        = tfjsonpath.New("id")
 	pathKey       = tfjsonpath.New("key")
 	pathSecret    = tfjsonpath.New("secret")
 	pathCreatedAt = tfjsonpath.New("created_at")
 	pathName      = tfjsonpath.New("name")
+	pathKeepers   = tfjsonpath.New("keepers")
 
 	uuidPattern      = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	createdAtPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
@@ -78,13 +81,17 @@ func compareAcrossSteps(c compare.ValueComparer, paths ...tfjsonpath.Path) (firs
 	return checks(), checks()
 }
 
+// created_at is null right after the create (its answer has no creation
+// time) and filled in by the next refresh, which plans no change.
 func TestAccRepoAIAPIKey_basic(t *testing.T) {
 	env := newTestEnv(t)
+	cfg := env.config(keyConfig("test", env.repo(), "Production AI Key", "OPENAI"))
+	step1, step2 := sameAcrossSteps(pathID, pathKey, pathSecret)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             env.checkDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: env.config(keyConfig("test", env.repo(), "Production AI Key", "OPENAI")),
+			Config: cfg,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionCreate),
@@ -93,17 +100,26 @@ func TestAccRepoAIAPIKey_basic(t *testing.T) {
 				// The step's own post-apply plan must be empty too; this says so explicitly.
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			ConfigStateChecks: []statecheck.StateCheck{
+			ConfigStateChecks: append(step1,
 				statecheck.ExpectKnownValue(testKeyAddr, tfjsonpath.New("repo_id"), knownvalue.StringExact(env.repo())),
 				statecheck.ExpectKnownValue(testKeyAddr, pathName, knownvalue.StringExact("Production AI Key")),
 				statecheck.ExpectKnownValue(testKeyAddr, tfjsonpath.New("ai_type"), knownvalue.StringExact("OPENAI")),
 				statecheck.ExpectKnownValue(testKeyAddr, pathID, knownvalue.StringRegexp(uuidPattern)),
 				statecheck.ExpectKnownValue(testKeyAddr, pathKey, knownvalue.StringRegexp(regexp.MustCompile(`^FB_AI_.+`))),
 				statecheck.ExpectKnownValue(testKeyAddr, pathSecret, knownvalue.StringRegexp(regexp.MustCompile(`^.{16,}$`))),
-				statecheck.ExpectKnownValue(testKeyAddr, pathCreatedAt, knownvalue.StringRegexp(createdAtPattern)),
-				statecheck.ExpectKnownValue(testKeyAddr, tfjsonpath.New("keepers"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(testKeyAddr, pathCreatedAt, knownvalue.Null()),
+				// No keepers is {}, whether unset, null or {}: see keepers_test.go.
+				statecheck.ExpectKnownValue(testKeyAddr, pathKeepers, knownvalue.MapExact(map[string]knownvalue.Check{})),
+			),
+			Check: env.checkServerMatchesState(t),
+		}, {
+			Config: cfg,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			Check: env.checkServerMatchesState(),
+			ConfigStateChecks: append(step2,
+				statecheck.ExpectKnownValue(testKeyAddr, pathCreatedAt, knownvalue.StringRegexp(createdAtPattern))),
+			Check: env.checkServerMatchesState(t),
 		}},
 	})
 }
@@ -116,7 +132,9 @@ func TestAccRepoAIAPIKey_renameInPlace(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             env.checkDestroyed(t),
 		Steps: []resource.TestStep{
+			{Config: env.config(keyConfig("test", env.repo(), "before", "ANTHROPIC"))},
 			{
+				// The refresh fills in created_at, which the rename must keep.
 				Config:            env.config(keyConfig("test", env.repo(), "before", "ANTHROPIC")),
 				ConfigStateChecks: step1,
 			},
@@ -136,7 +154,7 @@ func TestAccRepoAIAPIKey_renameInPlace(t *testing.T) {
 				ConfigStateChecks: append(step2,
 					statecheck.ExpectKnownValue(testKeyAddr, pathName, knownvalue.StringExact("after"))),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkServerMatchesState(),
+					env.checkServerMatchesState(t),
 					func(*terraform.State) error {
 						if n := emu.Requests("PUT", "update"); n != 1 {
 							return fmt.Errorf("rename sent %d PUT requests, want exactly 1", n)
@@ -173,33 +191,7 @@ func TestAccRepoAIAPIKey_aiTypeForcesReplacement(t *testing.T) {
 				},
 				ConfigStateChecks: append(step2,
 					statecheck.ExpectKnownValue(testKeyAddr, tfjsonpath.New("ai_type"), knownvalue.StringExact("GOOGLE"))),
-				Check: env.checkServerMatchesState(),
-			},
-		},
-	})
-}
-
-func TestAccRepoAIAPIKey_keepersForceReplacement(t *testing.T) {
-	env := newTestEnv(t)
-	step1, step2 := differAcrossSteps(pathID, pathKey, pathSecret)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: env.factories(),
-		CheckDestroy:             env.checkDestroyed(t),
-		Steps: []resource.TestStep{
-			{
-				Config:            env.config(keyConfigWithKeepers(env.repo(), "rotated", "AWS", "2026-01")),
-				ConfigStateChecks: step1,
-			},
-			{
-				Config: env.config(keyConfigWithKeepers(env.repo(), "rotated", "AWS", "2026-02")),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionDestroyBeforeCreate),
-					},
-				},
-				ConfigStateChecks: append(step2, statecheck.ExpectKnownValue(testKeyAddr, tfjsonpath.New("keepers"),
-					knownvalue.MapExact(map[string]knownvalue.Check{"rotation": knownvalue.StringExact("2026-02")}))),
-				Check: env.checkServerMatchesState(),
+				Check: env.checkServerMatchesState(t),
 			},
 		},
 	})
@@ -225,7 +217,7 @@ func TestAccRepoAIAPIKey_repoForcesReplacement(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: step2,
-				Check:             env.checkServerMatchesState(),
+				Check:             env.checkServerMatchesState(t),
 			},
 		},
 	})
@@ -240,7 +232,11 @@ func TestAccRepoAIAPIKey_deletedOutsideTerraform(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             env.checkDestroyed(t),
 		Steps: []resource.TestStep{
+			{Config: env.config(keyConfig("test", env.repo(), "doomed", "OPENAI"))},
 			{
+				// A refresh lists the key. Until a list has shown it, a key
+				// that a list does not show may just not be listed yet, and
+				// is kept for a while (TestAccReliability_readAfterCreateListLagsLong).
 				Config:            env.config(keyConfig("test", env.repo(), "doomed", "OPENAI")),
 				ConfigStateChecks: step1,
 				Check:             resource.TestCheckResourceAttrWith(testKeyAddr, "id", func(v string) error { firstID = v; return nil }),
@@ -258,7 +254,7 @@ func TestAccRepoAIAPIKey_deletedOutsideTerraform(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: step2,
-				Check:             env.checkServerMatchesState(),
+				Check:             env.checkServerMatchesState(t),
 			},
 		},
 	})
@@ -291,7 +287,7 @@ func TestAccRepoAIAPIKey_renamedOutsideTerraform(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: append(step2, statecheck.ExpectKnownValue(testKeyAddr, pathName, knownvalue.StringExact("configured"))),
-				Check:             env.checkServerMatchesState(),
+				Check:             env.checkServerMatchesState(t),
 			},
 		},
 	})
@@ -311,6 +307,8 @@ func TestAccRepoAIAPIKey_import(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             env.checkDestroyed(t),
 		Steps: []resource.TestStep{
+			{Config: cfg},
+			// A refresh fills in created_at, which the import reads too.
 			{Config: cfg},
 			{
 				// terraform import
@@ -344,6 +342,8 @@ func TestAccRepoAIAPIKey_import(t *testing.T) {
 	})
 }
 
+// An unknown key is an import error that names the import ID, not drift:
+// Read knows from ImportState that it is importing.
 func TestAccRepoAIAPIKey_importErrors(t *testing.T) {
 	env := newTestEnv(t)
 	cfg := env.config(keyConfig("test", env.repo(), "imported", "OPENAI"))
@@ -355,29 +355,129 @@ func TestAccRepoAIAPIKey_importErrors(t *testing.T) {
 				ResourceName:  testKeyAddr,
 				ImportState:   true,
 				ImportStateId: "no-slash-here",
-				ExpectError:   regexp.MustCompile(`(?s)Invalid import ID.*<repo_id>/<id>.*"no-slash-here"`),
+				ExpectError:   errorRE(`Invalid import ID.*<repo_id>/<id>.*"no-slash-here"`),
 			},
 			{
 				Config:        cfg,
 				ResourceName:  testKeyAddr,
 				ImportState:   true,
 				ImportStateId: env.repo() + "/00000000-0000-4000-8000-000000000000",
-				ExpectError: regexp.MustCompile(`(?s)AI API key not found.*` + regexp.QuoteMeta(env.repo()) +
-					`.*00000000-0000-4000-8000-000000000000`),
+				ExpectError: errorRE(`AI API key not found.*` + regexp.QuoteMeta(env.repo()) +
+					`.*00000000-0000-4000-8000-000000000000.*deleted keys cannot be imported.*Check both parts of the import ID`),
 			},
 		},
 	})
+}
+
+// keyProtocolServer is the provider as Terraform talks to it, configured for
+// env, and the key resource's type: for what acceptance tests cannot see,
+// such as warnings.
+func keyProtocolServer(t *testing.T, env *testEnv) (tfprotov6.ProviderServer, tftypes.Type) {
+	t.Helper()
+	p := newProtoProvider(t, env, env.token)
+	return p.server, p.resourceType("flashback_repo_ai_apikey")
+}
+
+// ImportState hands repo_id and id to Read, which fills in the rest and
+// warns that the secret cannot be recovered.
+func TestImportState_readFillsTheKeyAndWarnsOfTheSecret(t *testing.T) {
+	t.Parallel()
+	env := newEmulatorEnv(t, nil, nil)
+	created, err := env.newClient(t).AIAPIKeys.Create(context.Background(), "repo-1",
+		client.CreateAIAPIKeyRequest{Name: "imported", AIType: client.AITypeOpenAI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, keyType := keyProtocolServer(t, env)
+	ctx := context.Background()
+	imp, err := srv.ImportResourceState(ctx, &tfprotov6.ImportResourceStateRequest{TypeName: "flashback_repo_ai_apikey", ID: "repo-1/" + created.ID})
+	if err != nil || len(imp.Diagnostics) > 0 || len(imp.ImportedResources) != 1 {
+		t.Fatalf("import: %v %+v", err, imp)
+	}
+	read, err := srv.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: "flashback_repo_ai_apikey",
+		CurrentState: imp.ImportedResources[0].State, Private: imp.ImportedResources[0].Private})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := false
+	for _, d := range read.Diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			t.Fatalf("read after import: %s: %s", d.Summary, d.Detail)
+		}
+		if d.Summary == "Secret not imported" && strings.Contains(d.Detail, "cannot be recovered") && strings.Contains(d.Detail, created.ID) {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning that the secret cannot be recovered: %+v", read.Diagnostics)
+	}
+	if strings.Contains(string(read.Private), privateImportingKey) {
+		t.Errorf("the private state still marks the key as importing: %s", read.Private)
+	}
+	v, err := read.NewState.Unmarshal(keyType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := v.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	str := func(name string) string {
+		var s string
+		if err := attrs[name].As(&s); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		return s
+	}
+	if !attrs["secret"].IsNull() {
+		t.Errorf("imported secret = %v, want null", attrs["secret"])
+	}
+	if str("id") != created.ID || str("repo_id") != "repo-1" || str("name") != "imported" || str("ai_type") != client.AITypeOpenAI ||
+		str("key") != created.Key || !createdAtPattern.MatchString(str("created_at")) {
+		t.Errorf("imported state %v does not describe key %s", attrs, created.ID)
+	}
 }
 
 func TestAccRepoAIAPIKey_validation(t *testing.T) {
 	env := newTestEnv(t)
 	testPlanErrors(t, env, []planErrorCase{
 		{"ai_type not allowed", keyConfig("test", env.repo(), "k", "OPENAI_GPT"),
-			regexp.MustCompile(`(?s)ai_type.*one of:\s+\["OPENAI"\s+"GOOGLE"\s+"ANTHROPIC"\s+"AWS"\s+"OTHER"\],\s+got:\s+"OPENAI_GPT"`)},
-		{"empty name", keyConfig("test", env.repo(), "", "OPENAI"),
-			regexp.MustCompile(`(?s)name.*at least 1`)},
-		{"empty repo_id", keyConfig("test", "", "k", "OPENAI"),
-			regexp.MustCompile(`(?s)repo_id.*at least 1`)},
+			errorRE(`ai_type.*one of: \["OPENAI" "GOOGLE" "ANTHROPIC" "AWS" "OTHER"\], got: "OPENAI_GPT"`)},
+		{"empty name", keyConfig("test", env.repo(), "", "OPENAI"), errorRE(`name.*at least 1`)},
+		{"blank name", keyConfig("test", env.repo(), "   ", "OPENAI"), errorRE(`Attribute name must not be empty or only white space, got:`)},
+		{"tab name", keyConfig("test", env.repo(), "\t", "OPENAI"), errorRE(`name must not be empty or only white space`)},
+		{"empty repo_id", keyConfig("test", "", "k", "OPENAI"), errorRE(`repo_id.*at least 1`)},
+	})
+}
+
+// A 400 names what was sent and the server's reason, and is not something
+// to wait out.
+func TestAccRepoAIAPIKey_createRefused(t *testing.T) {
+	env := newTestEnv(t)
+	env.emulator(t) // the emulator's own limit on names
+	long := strings.Repeat("n", emulator.MaxNameLength+1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{{
+			Config: env.config(keyConfig("test", env.repo(), long, "OPENAI")),
+			ExpectError: errorRE(`Cannot create AI API key.*400 Bad Request: name must be at most 255 characters.*` +
+				`Flashback refused the values sent, name "` + long + `" and ai_type "OPENAI": change them as its message says`),
+		}},
+	})
+}
+
+// A base_url with a wrong path prefix gets 404 for everything: the error says
+// that the repo does not exist, or base_url is wrong.
+func TestAccRepoAIAPIKey_baseURLWrongPathPrefix(t *testing.T) {
+	env := newTestEnv(t)
+	env.emulator(t) // where the real API lives is its own business
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		Steps: []resource.TestStep{{
+			Config: env.config(keyConfig("test", env.repo(), "k", "OPENAI"), withProviderAttr("base_url", strconv.Quote(env.baseURL+"/api"))),
+			ExpectError: errorRE(`Cannot create AI API key.*404 Not Found.*Either repo repo-1 does not exist \(check repo_id\), ` +
+				`or base_url does not point at the Flashback API`),
+		}},
 	})
 }
 
@@ -386,8 +486,8 @@ func TestAccRepoAIAPIKey_unauthorized(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
-			Config:      env.configWithToken("fbt_not-the-token", keyConfig("test", env.repo(), "k", "OPENAI")),
-			ExpectError: regexp.MustCompile(`(?s)Flashback rejected the access token.*401.*FLASHBACK_ACCESS_TOKEN`),
+			Config:      env.config(keyConfig("test", env.repo(), "k", "OPENAI"), withToken("fbt_not-the-token")),
+			ExpectError: errorRE(`Flashback rejected the access token.*401.*FLASHBACK_ACCESS_TOKEN`),
 		}},
 	})
 }
@@ -399,7 +499,174 @@ func TestAccRepoAIAPIKey_forbiddenRepo(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
 			Config:      env.config(keyConfig("test", "someone-elses-repo", "k", "OPENAI")),
-			ExpectError: regexp.MustCompile(`(?s)No access to Flashback repo someone-elses-repo.*403.*check repo_id`),
+			ExpectError: errorRE(`No access to Flashback repo someone-elses-repo.*403.*check repo_id`),
 		}},
 	})
+}
+
+// A list that shows deleted keys marks them with deletedAt: such a key was
+// deleted, and the next plan creates it again, even right after its create,
+// when a key that is merely not listed would be kept.
+func TestAccRepoAIAPIKey_listedAsDeleted(t *testing.T) {
+	env := newEmulatorEnv(t, func(o *emulator.Options) { o.ListDeleted = true }, nil)
+	emu := env.emu
+	var firstID string
+	cfg := env.config(keyConfig("test", env.repo(), "soft", "OPENAI"))
+	step1, step2 := differAcrossSteps(pathID, pathSecret)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{
+			{
+				Config:            cfg,
+				ConfigStateChecks: step1,
+				Check:             resource.TestCheckResourceAttrWith(testKeyAddr, "id", func(v string) error { firstID = v; return nil }),
+			},
+			{
+				PreConfig: func() {
+					if err := emu.DeleteKey(env.repo(), firstID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionCreate)},
+				},
+				ConfigStateChecks: step2,
+				Check:             env.checkServerMatchesState(t),
+			},
+		},
+	})
+}
+
+// Every write the provider makes forgets the cached list of its repo: a read
+// later in the same apply sees the write, even within list_cache_ttl. Here a
+// data source lists the repo, then a key is renamed and another created,
+// then a second data source lists the repo again.
+func TestAccRepoAIAPIKey_writesInvalidateCachedLists(t *testing.T) {
+	env := newTestEnv(t)
+	names := func(addr string, want ...string) statecheck.StateCheck {
+		return stateValuesCheck(func(byAddr map[string]map[string]any) error {
+			keys, err := listedKeys(byAddr, addr)
+			if err != nil {
+				return err
+			}
+			got := map[string]bool{}
+			for _, k := range keys {
+				name, _ := k["name"].(string)
+				got[name] = true
+			}
+			for _, w := range want {
+				if !got[w] {
+					return fmt.Errorf("%s does not list %q; it lists %v", addr, w, got)
+				}
+			}
+			return nil
+		})
+	}
+	a, b, c := uniqueKeyName(t, "a"), uniqueKeyName(t, "b"), uniqueKeyName(t, "c")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{
+			{Config: env.config(keyConfig("a", env.repo(), a, "OPENAI"))},
+			{
+				Config: env.config(keyConfig("b", env.repo(), b, "OPENAI") +
+					keysDataConfig("before", env.repo(), "", "b") +
+					withDependsOn(keyConfig("a", env.repo(), a+"-renamed", "OPENAI"), "data.flashback_repo_ai_apikeys.before") +
+					withDependsOn(keyConfig("c", env.repo(), c, "OPENAI"), "data.flashback_repo_ai_apikeys.before") +
+					keysDataConfig("after", env.repo(), "", "a", "c")),
+				ConfigStateChecks: []statecheck.StateCheck{
+					names("data.flashback_repo_ai_apikeys.before", a, b),
+					names("data.flashback_repo_ai_apikeys.after", a+"-renamed", b, c),
+				},
+			},
+		},
+	})
+}
+
+// withDependsOn adds a depends_on line naming addrs to a resource block.
+func withDependsOn(block string, addrs ...string) string {
+	return strings.TrimSuffix(block, "}\n") + "  depends_on = [" + strings.Join(addrs, ", ") + "]\n}\n"
+}
+
+// A key the list does not show yet is looked for again after growing waits;
+// cancelling must end those waits.
+func TestFind_recheckEndsWithContext(t *testing.T) {
+	t.Parallel()
+	emu, token := newUnitEmulator(t, emulator.Options{ListLag: time.Hour})
+	r := newUnitResource(t, emu, token, hourLong, 0)
+	created, err := r.data.client.AIAPIKeys.Create(context.Background(), "repo-1",
+		client.CreateAIAPIKeyRequest{Name: "hidden", AIType: client.AITypeOpenAI})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	listed, err := r.find(cancelSoon(t), "repo-1", created.ID, true)
+	if d := time.Since(start); d > promptly {
+		t.Errorf("find took %s to notice its context ended", d)
+	}
+	if !errors.Is(err, context.Canceled) || listed != nil {
+		t.Errorf("find = %v, %v; want nil, context.Canceled", listed, err)
+	}
+	if n := emu.Requests(http.MethodGet, emulator.OpList); n != 1 {
+		t.Errorf("find listed %d times before it was cancelled, want 1", n)
+	}
+}
+
+// The client's own backoff runs on the provider's context too.
+func TestFind_retryBackoffEndsWithContext(t *testing.T) {
+	t.Parallel()
+	emu, token := newUnitEmulator(t, emulator.Options{})
+	emu.InjectFault(emulator.Fault{Method: http.MethodGet, Op: emulator.OpList, Status: http.StatusServiceUnavailable})
+	r := newUnitResource(t, emu, token, hourLong, 5)
+
+	start := time.Now()
+	_, err := r.find(cancelSoon(t), "repo-1", "00000000-0000-4000-8000-000000000000", false)
+	if d := time.Since(start); d > promptly {
+		t.Errorf("find took %s to notice its context ended", d)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("find error = %v, want context.Canceled", err)
+	}
+}
+
+type privateStub map[string][]byte
+
+func (p privateStub) GetKey(_ context.Context, key string) ([]byte, diag.Diagnostics) {
+	return p[key], nil
+}
+
+// Only a key the list never showed, created moments ago by this provider, is
+// kept when the list does not show it; any other is taken as deleted.
+func TestTooNewToBeListed(t *testing.T) {
+	t.Parallel()
+	r := newUnitResource(t, cannedAPI{}, "fbt_t", testTuning, 0)
+	at := func(d time.Duration) privateStub {
+		b, err := json.Marshal(time.Now().Add(-d).UTC())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return privateStub{privateCreatedKey: b}
+	}
+	never := repoAIAPIKeyModel{CreatedAt: types.StringNull()}
+	listed := repoAIAPIKeyModel{CreatedAt: types.StringValue(time.Now().UTC().Format(createdAtLayout))}
+	cases := []struct {
+		name    string
+		state   repoAIAPIKeyModel
+		private privateGetter
+		want    bool
+	}{
+		{"never listed, created a moment ago", never, at(time.Second), true},
+		{"never listed, created long ago", never, at(recentKeyWindow + time.Minute), false},
+		{"never listed, creation time unknown", never, privateStub{}, false},
+		{"never listed, creation time unreadable", never, privateStub{privateCreatedKey: []byte(`"soon"`)}, false},
+		{"listed before", listed, at(time.Second), false},
+	}
+	for _, tc := range cases {
+		if got := r.tooNewToBeListed(context.Background(), tc.state, tc.private); got != tc.want {
+			t.Errorf("%s: tooNewToBeListed = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -127,15 +128,9 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 	if !ok {
 		return
 	}
-	// keys is shared with every other reader of the cache: only read it.
-	cfg.APIKeys = make([]listedAIAPIKeyModel, 0, len(keys))
-	for _, k := range keys {
-		if !cfg.Name.IsNull() && k.Name != cfg.Name.ValueString() {
-			continue
-		}
-		if !cfg.AIType.IsNull() && k.AIType != cfg.AIType.ValueString() {
-			continue
-		}
+	matching := matchingKeys(keys, cfg.Name, cfg.AIType)
+	cfg.APIKeys = make([]listedAIAPIKeyModel, 0, len(matching))
+	for _, k := range matching {
 		cfg.APIKeys = append(cfg.APIKeys, listedAIAPIKey(k))
 	}
 	tflog.Debug(ctx, "listed AI API keys", map[string]any{
@@ -144,13 +139,30 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 	resp.Diagnostics.Append(resp.State.Set(ctx, cfg)...)
 }
 
-// listKeys lists a repo's keys for a data source, through the shared cache;
-// the slice is shared with every other reader and must only be read.
+// listKeys lists a repo's live keys for a data source, through the shared
+// cache: a key the list shows as deleted is left out. The slice may be shared
+// with every other reader and must only be read.
 func (d *providerData) listKeys(ctx context.Context, repoID string, diags *diag.Diagnostics) ([]client.AIAPIKey, bool) {
 	keys, err := d.lists.List(ctx, repoID)
 	if err != nil {
 		diags.Append(apiErrorDiag("list", keyRef{repoID: repoID}, err))
 		return nil, false
 	}
-	return keys, true
+	if !slices.ContainsFunc(keys, client.AIAPIKey.Deleted) {
+		return keys, true
+	}
+	return slices.DeleteFunc(slices.Clone(keys), client.AIAPIKey.Deleted), true
+}
+
+// matchingKeys are the keys whose name and AI type equal the filters that are
+// set (a null filter matches every key), in the list's order. keys may be
+// shared with every other reader of the cache: it is only read.
+func matchingKeys(keys []client.AIAPIKey, name, aiType types.String) []client.AIAPIKey {
+	matching := make([]client.AIAPIKey, 0, len(keys))
+	for _, k := range keys {
+		if (name.IsNull() || k.Name == name.ValueString()) && (aiType.IsNull() || k.AIType == aiType.ValueString()) {
+			matching = append(matching, k)
+		}
+	}
+	return matching
 }

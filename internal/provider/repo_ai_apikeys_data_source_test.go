@@ -118,12 +118,6 @@ func listedKeys(byAddr map[string]map[string]any, addr string) ([]map[string]any
 	return out, nil
 }
 
-// phrase matches s in an error message that Terraform may have wrapped at
-// any space.
-func phrase(s string) string {
-	return strings.ReplaceAll(regexp.QuoteMeta(s), " ", `\s+`)
-}
-
 func TestAccRepoAIAPIKeysDataSource_listAll(t *testing.T) {
 	env := newTestEnv(t)
 	a, b := uniqueKeyName(t, "a"), uniqueKeyName(t, "b")
@@ -303,12 +297,13 @@ func noValueContains(where string, v any, secret string) error {
 func TestAccRepoAIAPIKeysDataSource_seesKeyCreatedInSameApply(t *testing.T) {
 	env := newTestEnv(t)
 	name := uniqueKeyName(t, "fresh")
+	cfg := env.config(keyConfig("test", env.repo(), name, "AWS") +
+		keysDataConfig("test", env.repo(), fmt.Sprintf("  name = %q\n", name), "test"))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             env.checkDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: env.config(keyConfig("test", env.repo(), name, "AWS") +
-				keysDataConfig("test", env.repo(), fmt.Sprintf("  name = %q\n", name), "test")),
+			Config: cfg,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
 					// Read during the apply, after the key exists, not at plan time.
@@ -323,10 +318,44 @@ func TestAccRepoAIAPIKeysDataSource_seesKeyCreatedInSameApply(t *testing.T) {
 				listedIDIs(testKeysDataAddr, 0, "test"),
 				statecheck.CompareValuePairs(testKeysDataAddr, pathAPIKeys.AtSliceIndex(0).AtMapKey("key"),
 					testKeyAddr, pathKey, compare.ValuesSame()),
+				// The resource's created_at is filled in by the next refresh.
+				statecheck.ExpectKnownValue(testKeyAddr, pathCreatedAt, knownvalue.Null()),
+			},
+		}, {
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.CompareValuePairs(testKeysDataAddr, pathAPIKeys.AtSliceIndex(0).AtMapKey("created_at"),
 					testKeyAddr, pathCreatedAt, compare.ValuesSame()),
 			},
 		}},
+	})
+}
+
+// A key the list shows as deleted is left out of api_keys.
+func TestAccRepoAIAPIKeysDataSource_leavesOutDeletedKeys(t *testing.T) {
+	env := newEmulatorEnv(t, func(o *emulator.Options) { o.ListDeleted = true }, nil)
+	emu := env.emu
+	var goneID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(keyConfig("gone", env.repo(), "gone", "OPENAI")),
+				Check:  resource.TestCheckResourceAttrWith("flashback_repo_ai_apikey.gone", "id", func(v string) error { goneID = v; return nil }),
+			},
+			{
+				PreConfig: func() {
+					if err := emu.DeleteKey(env.repo(), goneID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(keyConfig("kept", env.repo(), "kept", "GOOGLE") + keysDataConfig("test", env.repo(), "", "kept")),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testKeysDataAddr, pathAPIKeys, knownvalue.ListExact([]knownvalue.Check{listedKeyIs("kept", "GOOGLE")})),
+				},
+			},
+		},
 	})
 }
 
@@ -361,13 +390,13 @@ func TestAccRepoAIAPIKeysDataSource_validation(t *testing.T) {
 	env := newTestEnv(t)
 	testPlanErrors(t, env, []planErrorCase{
 		{"ai_type not allowed", keysDataConfig("test", env.repo(), "  ai_type = \"OPENAI_GPT\"\n"),
-			regexp.MustCompile(`(?s)ai_type.*one of:\s+\["OPENAI"\s+"GOOGLE"\s+"ANTHROPIC"\s+"AWS"\s+"OTHER"\],\s+got:\s+"OPENAI_GPT"`)},
+			errorRE(`ai_type.*one of:\s+\["OPENAI"\s+"GOOGLE"\s+"ANTHROPIC"\s+"AWS"\s+"OTHER"\],\s+got:\s+"OPENAI_GPT"`)},
 		{"ai_type in lower case", keysDataConfig("test", env.repo(), "  ai_type = \"openai\"\n"),
-			regexp.MustCompile(`(?s)ai_type.*one of:.*got:\s+"openai"`)},
+			errorRE(`ai_type.*one of:.*got:\s+"openai"`)},
 		{"empty name", keysDataConfig("test", env.repo(), "  name = \"\"\n"),
-			regexp.MustCompile(`(?s)name.*at least 1`)},
+			errorRE(`name.*at least 1`)},
 		{"empty repo_id", keysDataConfig("test", "", ""),
-			regexp.MustCompile(`(?s)repo_id.*at least 1`)},
+			errorRE(`repo_id.*at least 1`)},
 	})
 }
 
@@ -376,9 +405,9 @@ func TestAccRepoAIAPIKeysDataSource_unauthorized(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
-			Config: env.configWithToken("fbt_not-the-token", keysDataConfig("test", env.repo(), "")),
-			ExpectError: regexp.MustCompile(`(?s)Flashback rejected the access token.*` +
-				phrase("Could not list the AI API keys of repo "+env.repo()) + `.*401.*FLASHBACK_ACCESS_TOKEN`),
+			Config: env.config(keysDataConfig("test", env.repo(), ""), withToken("fbt_not-the-token")),
+			ExpectError: errorRE(`Flashback rejected the access token.*` +
+				regexp.QuoteMeta("Could not list the AI API keys of repo "+env.repo()) + `.*401.*FLASHBACK_ACCESS_TOKEN`),
 		}},
 	})
 }
@@ -390,8 +419,8 @@ func TestAccRepoAIAPIKeysDataSource_forbiddenRepo(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
 			Config: env.config(keysDataConfig("test", "someone-elses-repo", "")),
-			ExpectError: regexp.MustCompile(`(?s)` + phrase("No access to Flashback repo someone-elses-repo") +
-				`.*403.*` + phrase("check repo_id")),
+			ExpectError: errorRE(regexp.QuoteMeta("No access to Flashback repo someone-elses-repo") +
+				`.*403.*` + regexp.QuoteMeta("check repo_id")),
 		}},
 	})
 }

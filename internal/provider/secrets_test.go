@@ -18,9 +18,10 @@ import (
 )
 
 // secretsConfig is a whole Terraform configuration: the provider takes its
-// token from FLASHBACK_ACCESS_TOKEN, as it would in CI.
-func secretsConfig(baseURL, nameA string) string {
-	return fmt.Sprintf(`
+// token from FLASHBACK_ACCESS_TOKEN, as it would in CI. b is created after a,
+// so that the faults the test injects meet a's create.
+func secretsConfig(env *testEnv, nameA string) string {
+	return `
 terraform {
   required_providers {
     flashback = {
@@ -28,29 +29,26 @@ terraform {
     }
   }
 }
-
-provider "flashback" {
-  base_url = %[1]q
-}
-
+` + env.config(fmt.Sprintf(`
 resource "flashback_repo_ai_apikey" "a" {
   repo_id = "repo-1"
-  name    = %[2]q
+  name    = %[1]q
   ai_type = "OPENAI"
 }
 
 resource "flashback_repo_ai_apikey" "b" {
-  repo_id = "repo-2"
-  name    = "second"
-  ai_type = "ANTHROPIC"
-  keepers = { owner = "ci" }
+  repo_id    = "repo-2"
+  name       = "second"
+  ai_type    = "ANTHROPIC"
+  keepers    = { owner = "ci" }
+  depends_on = [flashback_repo_ai_apikey.a]
 }
 
 output "secret_a" {
   value     = flashback_repo_ai_apikey.a.secret
   sensitive = true
 }
-`, baseURL, nameA)
+`, nameA), withProviderAttr("access_token", ""), withProviderAttr("max_retries", ""))
 }
 
 // The access token and the keys' secrets never appear in Terraform's output
@@ -85,10 +83,11 @@ func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
 
 	env := newEmulatorEnv(t, nil, nil)
 	emu := env.emu
-	// Retries, and the clean-up after a lost create answer, log the most.
+	// Retries, and the recovery after lost create answers, log the most: a's
+	// create is throttled, then its answer is lost, then its retry's too.
 	emu.InjectFault(emulator.Fault{Method: http.MethodGet, Op: emulator.OpList, Status: http.StatusServiceUnavailable, RetryAfter: "0", Count: 2})
 	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpCreate, Status: http.StatusTooManyRequests, RetryAfter: "0", Count: 1})
-	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpCreate, Drop: true, AfterAct: true, Count: 1})
+	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpCreate, Drop: true, AfterAct: true, Count: 2})
 
 	cliConfig := filepath.Join(workDir, "cli.tfrc")
 	if err := devcli.WriteCLIConfig(cliConfig, binDir, "flashbacknetwork/flashback"); err != nil {
@@ -124,15 +123,22 @@ func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
 		}
 	}
 
-	writeFile(t, filepath.Join(workDir, "main.tf"), secretsConfig(env.baseURL, "secret keeper"))
+	writeFile(t, filepath.Join(workDir, "main.tf"), secretsConfig(env, "secret keeper"))
 	run("apply", "apply", "-auto-approve")
 	secrets := stateSecrets(t, filepath.Join(workDir, "terraform.tfstate"))
 	if len(secrets) != 2 {
 		t.Fatalf("state holds %d secrets, want 2", len(secrets))
 	}
-	live := emu.LiveKeys("")
+	var live []emulator.Key
+	for _, k := range emu.LiveKeys("") {
+		if _, ok := secrets[k.ID]; ok {
+			live = append(live, k)
+		} else if k.Name != "secret keeper" {
+			t.Errorf("key %s named %q is left on the server; only a's first attempt may be", k.ID, k.Name)
+		}
+	}
 	if len(live) != 2 {
-		t.Fatalf("emulator holds %d live keys, want 2", len(live))
+		t.Fatalf("emulator holds %d of the state's keys, want 2", len(live))
 	}
 	for _, k := range live {
 		if secrets[k.ID] != k.Secret {
@@ -140,24 +146,24 @@ func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
 		}
 	}
 	if n := emu.Requests(http.MethodDelete, emulator.OpDelete); n != 1 {
-		t.Errorf("emulator saw %d deletes, want 1 (the key whose create answer was lost)", n)
+		t.Errorf("emulator saw %d deletes, want 1 (the key the retry left under its temporary name)", n)
 	}
 
 	run("plan", "plan", "-detailed-exitcode")
-	writeFile(t, filepath.Join(workDir, "main.tf"), secretsConfig(env.baseURL, "secret keeper, renamed"))
+	writeFile(t, filepath.Join(workDir, "main.tf"), secretsConfig(env, "secret keeper, renamed"))
 	run("rename", "apply", "-auto-approve")
 	if renamed := stateSecrets(t, filepath.Join(workDir, "terraform.tfstate")); len(renamed) != 2 || renamed[live[0].ID] != live[0].Secret {
 		t.Error("the rename lost or changed a secret in the state")
 	}
 	run("destroy", "destroy", "-auto-approve")
-	if n := len(emu.LiveKeys("")); n != 0 {
-		t.Errorf("emulator holds %d live keys after destroy, want 0", n)
+	if n := len(emu.LiveKeys("")); n != 1 {
+		t.Errorf("emulator holds %d live keys after destroy, want 1: a's first attempt's", n)
 	}
 
 	all := strings.Join(logs, "\n")
 	// The provider's own log and go-retryablehttp's must be in the file, or
 	// finding nothing in it proves nothing.
-	for _, want := range []string{"created AI API key", "performing request", "retrying request", "create outcome unknown", "deleted the key left by a create"} {
+	for _, want := range []string{"created AI API key", "performing request", "retrying request", "create outcome unknown", "deleted the key left by a create under its temporary name"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the TRACE logs lack %q", want)
 		}

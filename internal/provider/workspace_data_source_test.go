@@ -109,7 +109,7 @@ func TestAccWorkspaceDataSource_severalWithTheName(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: env.config(workspaceDataConfig("  name = \"Shared\"\n")),
 			ExpectError: errorRE(`Several workspaces with this name .* 2 workspaces the access token can read are ` +
-				`named "Shared": ws-a \(organization org-acme\); ws-b \(organization org-acme\)\. Set id instead of name`),
+				`named "Shared": ws-a \(organization ` + testOrgID + `\); ws-b \(organization ` + testOrgID + `\)\. Set id instead of name`),
 		}},
 	})
 }

@@ -398,6 +398,11 @@ func checkRenamed(before, after map[string]demoKey) error {
 		if label == renamedLabel {
 			want.Name = renamedName
 		}
+		// created_at is null right after a create; the rename's refresh
+		// fills it in.
+		if b.CreatedAt == "" {
+			want.CreatedAt = a.CreatedAt
+		}
 		if a != want {
 			return fmt.Errorf("after the rename key %q is %+v, want %+v", label, a, want)
 		}

@@ -96,7 +96,17 @@ func (thing) Create(ctx context.Context, req resource.CreateRequest, resp *resou
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 
-func (thing) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+// Read decodes the state and writes it back, as any real Read must at the
+// least: a Read that did nothing would make the floor lower than any
+// provider can reach.
+func (thing) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m thingModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}
 
 func (thing) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	resp.State.Raw = req.Plan.Raw

@@ -1,0 +1,466 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure        = &aiLLMResource{}
+	_ resource.ResourceWithImportState      = &aiLLMResource{}
+	_ resource.ResourceWithConfigValidators = &aiLLMResource{}
+)
+
+// privateLLMCreatedKey names the private state that holds when a
+// configuration whose created_at could not be read back was created.
+const privateLLMCreatedKey = "created"
+
+// recentLLMWindow is how long after its creation a configuration that a list
+// does not show is assumed to be not listed yet rather than deleted.
+const recentLLMWindow = 2 * time.Minute
+
+type aiLLMResource struct {
+	data *providerData
+}
+
+func newAILLMResource() resource.Resource { return &aiLLMResource{} }
+
+type aiLLMModel struct {
+	ID              types.String `tfsdk:"id"`
+	WorkspaceID     types.String `tfsdk:"workspace_id"`
+	Name            types.String `tfsdk:"name"`
+	AIType          types.String `tfsdk:"ai_type"`
+	Endpoint        types.String `tfsdk:"endpoint"`
+	SecretWO        types.String `tfsdk:"secret_wo"`
+	SecretWOVersion types.Int64  `tfsdk:"secret_wo_version"`
+	Secret          types.String `tfsdk:"secret"`
+	Key             types.String `tfsdk:"key"`
+	OrgID           types.String `tfsdk:"org_id"`
+	CreatedAt       types.String `tfsdk:"created_at"`
+}
+
+func (r *aiLLMResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ai_llm"
+}
+
+func (r *aiLLMResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	// What the server decides never changes for the life of a configuration:
+	// keep it in the plan so an update does not show it as "(known after apply)".
+	stable := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	notEmpty := stringvalidator.LengthAtLeast(1)
+
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An AI LLM configuration of a Flashback workspace: the connection to an upstream AI " +
+			"provider (OpenAI, Anthropic, ...), with its endpoint and credentials, that repositories expose to " +
+			"applications. `name`, `ai_type`, `endpoint`, the secret and `key` change in place; `workspace_id` " +
+			"creates a new configuration, and so does removing `key`. The upstream secret is given as exactly one " +
+			"of `secret_wo` (write-only: never in the plan or the state; Terraform 1.11 or OpenTofu 1.11 and later) " +
+			"and `secret` (kept in the state, for older CLIs). Flashback never returns the secret or the key, so a " +
+			"change made to them outside Terraform is invisible to it.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The configuration's ID, assigned by Flashback.",
+				Computed:            true,
+				PlanModifiers:       stable,
+			},
+			"workspace_id": schema.StringAttribute{
+				MarkdownDescription: "The ID of the workspace the configuration belongs to. Changing it creates a new " +
+					"configuration in the other workspace and deletes this one.",
+				Required:      true,
+				Validators:    []validator.String{notEmpty},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The configuration's name, unique within its workspace. Changing it renames the " +
+					"configuration in place.",
+				Required:   true,
+				Validators: []validator.String{notEmpty},
+			},
+			"ai_type": schema.StringAttribute{
+				MarkdownDescription: "The upstream AI provider: one of " + markdownList(client.AITypes()) +
+					". Changing it updates the configuration in place.",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf(client.AITypes()...)},
+			},
+			"endpoint": schema.StringAttribute{
+				MarkdownDescription: "The provider's base URL, an absolute URL such as `https://api.openai.com/v1`. " +
+					"Changing it updates the configuration in place.",
+				Required:   true,
+				Validators: []validator.String{absoluteURLValidator{}},
+			},
+			"secret_wo": schema.StringAttribute{
+				MarkdownDescription: "The upstream provider's secret (its API key or token), **write-only**: Terraform " +
+					"sends it to Flashback and keeps it in neither the plan nor the state. It is sent when the " +
+					"configuration is created and whenever `secret_wo_version` changes; changing `secret_wo` alone " +
+					"sends nothing. Needs Terraform 1.11 or OpenTofu 1.11 and later; set it from an ephemeral " +
+					"variable or resource. Exactly one of `secret_wo` and `secret` is required.",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{notEmpty, stringvalidator.AlsoRequires(path.MatchRoot("secret_wo_version"))},
+			},
+			"secret_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "The version of `secret_wo`, required with it: Terraform cannot compare a " +
+					"write-only value with what it sent before, so changing this number is what sends `secret_wo` " +
+					"again. Increase it whenever the secret changes, to rotate it in place.",
+				Optional: true,
+				Validators: []validator.Int64{
+					int64validator.AlsoRequires(path.MatchRoot("secret_wo")),
+					int64validator.ConflictsWith(path.MatchRoot("secret")),
+				},
+			},
+			"secret": schema.StringAttribute{
+				MarkdownDescription: "The upstream provider's secret, for CLIs older than Terraform 1.11 and OpenTofu " +
+					"1.11: it is kept in the state (sensitive), so prefer `secret_wo` where it is available. Changing " +
+					"it sends the new secret in place. Exactly one of `secret_wo` and `secret` is required.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{notEmpty},
+			},
+			"key": schema.StringAttribute{
+				MarkdownDescription: "An additional access key, for providers that need one besides the secret. " +
+					"Setting or changing it updates the configuration in place; removing it creates a new " +
+					"configuration, since Flashback documents no way to clear it. Flashback never returns it: the " +
+					"state holds what the configuration says.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{notEmpty},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(keyRemoved,
+					"Removing key creates a new configuration.", "Removing `key` creates a new configuration.")},
+			},
+			"org_id": schema.StringAttribute{
+				MarkdownDescription: "The ID of the organization the workspace belongs to.",
+				Computed:            true,
+				PlanModifiers:       stable,
+			},
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: "When the configuration was created, as an RFC 3339 timestamp in UTC.",
+				Computed:            true,
+				PlanModifiers:       stable,
+			},
+		},
+	}
+}
+
+// keyRemoved asks for a new configuration when key goes from set to unset:
+// what the API does with a key sent as null or empty is not documented.
+func keyRemoved(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull() && req.ConfigValue.IsNull()
+}
+
+func (r *aiLLMResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("secret_wo"), path.MatchRoot("secret")),
+	}
+}
+
+func (r *aiLLMResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *aiLLMResource) lookup() listLookup[client.AILLM] {
+	return listLookup[client.AILLM]{lists: r.data.llmLists, id: func(l client.AILLM) string { return l.ID },
+		what: "AI LLM configuration", tuning: r.data.tuning}
+}
+
+func (r *aiLLMResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, cfg aiLLMModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	// A write-only value is null in the plan: the configuration has it.
+	secret := plan.Secret.ValueString()
+	if !cfg.SecretWO.IsNull() {
+		secret = cfg.SecretWO.ValueString()
+	}
+	ctx = maskSecret(maskSecret(maskToken(ctx, r.data.token), secret), plan.Key.ValueString())
+	create := client.CreateAILLMRequest{
+		WorkspaceID: plan.WorkspaceID.ValueString(),
+		Name:        plan.Name.ValueString(),
+		AIType:      plan.AIType.ValueString(),
+		Endpoint:    plan.Endpoint.ValueString(),
+		Secret:      secret,
+		Key:         plan.Key.ValueString(),
+	}
+
+	// Lists sent from here on may show the new configuration.
+	began := time.Now()
+	id, diags := r.create(ctx, create)
+	resp.Diagnostics.Append(diags...)
+	if id == "" {
+		return
+	}
+	plan.ID = types.StringValue(id)
+	plan.OrgID, plan.CreatedAt = types.StringNull(), types.StringNull()
+
+	// Only the id comes back: org_id and created_at are in the list. Not
+	// finding it there yet is no reason to lose a configuration that exists.
+	listed, err := r.lookup().findCreated(ctx, create.WorkspaceID, id, began)
+	switch {
+	case err != nil:
+		resp.Diagnostics.AddWarning("Created AI LLM configuration not read back",
+			fmt.Sprintf("AI LLM configuration %s was created in workspace %s, but listing the workspace's configurations "+
+				"afterwards failed: %s. org_id and created_at stay empty until the next refresh.", id, create.WorkspaceID, err))
+	case listed == nil:
+		resp.Diagnostics.AddWarning("Created AI LLM configuration not listed yet",
+			fmt.Sprintf("AI LLM configuration %s was created in workspace %s but does not appear in the workspace's list "+
+				"yet. org_id and created_at stay empty until the next refresh.", id, create.WorkspaceID))
+	default:
+		plan.OrgID = types.StringValue(listed.OrgID)
+		plan.CreatedAt = types.StringValue(formatLLMCreatedAt(listed.CreatedAt))
+	}
+	tflog.Info(ctx, "created AI LLM configuration", map[string]any{"workspace_id": create.WorkspaceID, "id": id})
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	if plan.CreatedAt.IsNull() {
+		// Without created_at a later read could not tell a configuration the
+		// list does not show yet from one deleted since.
+		at, _ := json.Marshal(r.data.client.ServerNow().UTC())
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateLLMCreatedKey, at)...)
+	}
+}
+
+func (r *aiLLMResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state aiLLMModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = maskSecret(maskSecret(maskToken(ctx, r.data.token), state.Secret.ValueString()), state.Key.ValueString())
+	workspaceID, id := state.WorkspaceID.ValueString(), state.ID.ValueString()
+
+	listed, err := r.lookup().find(ctx, workspaceID, id, r.recentlyCreated(state))
+	if err != nil {
+		resp.Diagnostics.Append(llmErrorDiag("read", llmRef{workspaceID: workspaceID, id: id}, nil, err))
+		return
+	}
+	if listed == nil && r.tooNewToBeListed(ctx, state, req.Private) {
+		// Removing it would make the next apply try to create it again, which
+		// Flashback refuses: the name is taken by this very configuration.
+		resp.Diagnostics.AddWarning("AI LLM configuration not listed yet",
+			fmt.Sprintf("AI LLM configuration %s was created in workspace %s moments ago and the workspace's list does "+
+				"not show it yet; it is kept in the state. A later refresh reads it again.", id, workspaceID))
+		return
+	}
+	if listed == nil {
+		resp.Diagnostics.AddWarning("AI LLM configuration deleted outside Terraform",
+			fmt.Sprintf("AI LLM configuration %s no longer exists in workspace %s; it will be created again on the next "+
+				"apply.", id, workspaceID))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	applyListedLLM(&state, *listed)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+func (r *aiLLMResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state, cfg aiLLMModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = maskSecret(maskSecret(maskToken(ctx, r.data.token), plan.Secret.ValueString()), plan.Key.ValueString())
+	ctx = maskSecret(ctx, cfg.SecretWO.ValueString())
+	workspaceID, id := state.WorkspaceID.ValueString(), state.ID.ValueString()
+
+	update := llmChanges(plan, state, cfg)
+	if update != (client.UpdateAILLMRequest{}) {
+		err := r.data.client.AILLMs.Update(ctx, id, update)
+		r.data.llmLists.Invalidate(workspaceID)
+		if err != nil {
+			resp.Diagnostics.Append(llmErrorDiag("update", llmRef{workspaceID: workspaceID, id: id}, llmSentByUpdate(update), err))
+			return
+		}
+		tflog.Info(ctx, "updated AI LLM configuration", map[string]any{
+			"workspace_id": workspaceID, "id": id, "sent": strings.Join(llmSentByUpdate(update), ", "),
+		})
+	}
+	// Everything else is the server's and fixed, or forces a new
+	// configuration: the plan holds the values the configuration now has.
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// llmChanges is the update that takes a configuration from state to plan: the
+// attributes that changed, and nothing else. cfg gives secret_wo, which is
+// never in the plan: it is sent when secret_wo_version changes.
+func llmChanges(plan, state, cfg aiLLMModel) client.UpdateAILLMRequest {
+	var u client.UpdateAILLMRequest
+	changed := func(p, s types.String) *string {
+		if p.IsNull() || p.IsUnknown() || p.Equal(s) {
+			return nil
+		}
+		v := p.ValueString()
+		return &v
+	}
+	u.Name = changed(plan.Name, state.Name)
+	u.AIType = changed(plan.AIType, state.AIType)
+	u.Endpoint = changed(plan.Endpoint, state.Endpoint)
+	u.Key = changed(plan.Key, state.Key)
+	u.Secret = changed(plan.Secret, state.Secret)
+	if !cfg.SecretWO.IsNull() && !cfg.SecretWO.IsUnknown() && !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
+		v := cfg.SecretWO.ValueString()
+		u.Secret = &v
+	}
+	return u
+}
+
+func (r *aiLLMResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state aiLLMModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = maskSecret(maskSecret(maskToken(ctx, r.data.token), state.Secret.ValueString()), state.Key.ValueString())
+	ref := llmRef{workspaceID: state.WorkspaceID.ValueString(), id: state.ID.ValueString()}
+
+	err := r.data.client.AILLMs.Delete(ctx, ref.id)
+	r.data.llmLists.Invalidate(ref.workspaceID)
+	switch {
+	case err == nil || client.IsNotFound(err):
+		return
+	case client.IsForbidden(err):
+		// Flashback answers 403 both to a caller without access and for a
+		// configuration that repositories use: the list tells which.
+		if repos := r.usedBy(ctx, ref); len(repos) > 0 {
+			resp.Diagnostics.Append(llmInUseDiag(ref, repos, err))
+			return
+		}
+	}
+	resp.Diagnostics.Append(llmErrorDiag("delete", ref, nil, err))
+}
+
+// usedBy returns the repositories that use the configuration, as a list sent
+// after the refused delete shows them; nil if it cannot tell.
+func (r *aiLLMResource) usedBy(ctx context.Context, ref llmRef) []client.AILLMRepo {
+	llms, err := r.data.llmLists.ListFresh(ctx, ref.workspaceID, time.Now())
+	if err != nil {
+		tflog.Warn(ctx, "cannot list the workspace to tell why the delete was refused", map[string]any{
+			"workspace_id": ref.workspaceID, "error": err.Error(),
+		})
+		return nil
+	}
+	for _, l := range llms {
+		if l.ID == ref.id {
+			return l.Repos
+		}
+	}
+	return nil
+}
+
+func (r *aiLLMResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := req.ID
+	if id == "" || strings.TrimSpace(id) != id || strings.Contains(id, "/") {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected the AI LLM configuration's own ID, such as 550e8400-e29b-41d4-a716-446655440000 (the "+
+				"flashback_ai_llms data source lists them); got %q.", id))
+		return
+	}
+	if !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = maskToken(ctx, r.data.token)
+
+	// The ID alone does not say which workspace to list: list them all.
+	all, err := r.data.client.AILLMs.List(ctx, "")
+	if err != nil {
+		resp.Diagnostics.Append(llmErrorDiag("import", llmRef{id: id}, nil, err))
+		return
+	}
+	var listed *client.AILLM
+	for i := range all {
+		if all[i].ID == id {
+			listed = &all[i]
+		}
+	}
+	if listed == nil {
+		resp.Diagnostics.AddError("AI LLM configuration not found",
+			fmt.Sprintf("No workspace the access token can access has an AI LLM configuration with ID %s. Check the ID "+
+				"(the flashback_ai_llms data source lists a workspace's configurations) and that the token can access "+
+				"its workspace.", id))
+		return
+	}
+	state := aiLLMModel{
+		ID:              types.StringValue(id),
+		WorkspaceID:     types.StringValue(listed.WorkspaceID),
+		SecretWO:        types.StringNull(),
+		SecretWOVersion: types.Int64Null(),
+		Secret:          types.StringNull(),
+		Key:             types.StringNull(),
+	}
+	applyListedLLM(&state, *listed)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.AddWarning("Secret and key not imported",
+		fmt.Sprintf("Flashback never returns an AI LLM configuration's secret or key, so those of imported configuration "+
+			"%s cannot be read: the state holds neither. The first plan after the import shows an in-place update "+
+			"that sends the secret (secret, or secret_wo with secret_wo_version) and key from the configuration; that "+
+			"is expected, and applying it makes Flashback hold what the configuration says.", id))
+}
+
+// recentlyCreated reports whether a configuration may be too new to be
+// listed: its creation time was never read back, or lies within
+// recentLLMWindow.
+func (r *aiLLMResource) recentlyCreated(state aiLLMModel) bool {
+	if state.CreatedAt.IsNull() || state.CreatedAt.IsUnknown() {
+		return true
+	}
+	at, err := time.Parse(time.RFC3339Nano, state.CreatedAt.ValueString())
+	return err == nil && r.data.client.ServerNow().Sub(at) < recentLLMWindow
+}
+
+// tooNewToBeListed reports whether a configuration that the list does not
+// show may just not be listed yet: the list never showed it (created_at is
+// null), and this provider created it within recentLLMWindow. One the list
+// once showed and no longer does was deleted.
+func (r *aiLLMResource) tooNewToBeListed(ctx context.Context, state aiLLMModel, private privateGetter) bool {
+	if !state.CreatedAt.IsNull() || private == nil {
+		return false
+	}
+	raw, diags := private.GetKey(ctx, privateLLMCreatedKey)
+	var at time.Time
+	if diags.HasError() || len(raw) == 0 || json.Unmarshal(raw, &at) != nil {
+		return false
+	}
+	return r.data.client.ServerNow().Sub(at) < recentLLMWindow
+}
+
+// applyListedLLM copies what the list says of a configuration into the model.
+// The secret and the key are never the server's to say (it sends the key as
+// null or masked) and are left as they are.
+func applyListedLLM(m *aiLLMModel, l client.AILLM) {
+	m.Name = types.StringValue(l.Name)
+	m.AIType = types.StringValue(l.AIType)
+	m.Endpoint = types.StringValue(l.Endpoint)
+	m.OrgID = types.StringValue(l.OrgID)
+	m.CreatedAt = types.StringValue(formatLLMCreatedAt(l.CreatedAt))
+}
+
+// formatLLMCreatedAt writes a creation time in the API's own layout, in UTC,
+// so that state holds one spelling of it whatever the server's offset. A
+// value that does not parse is kept as the server wrote it.
+func formatLLMCreatedAt(raw string) string {
+	at, err := time.Parse(time.RFC3339Nano, raw)
+	if err != nil {
+		return raw
+	}
+	return at.UTC().Format(createdAtLayout)
+}
