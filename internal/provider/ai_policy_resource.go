@@ -170,7 +170,7 @@ func (r *aiPolicyResource) Create(ctx context.Context, req resource.CreateReques
 	if plan.OrgID.IsUnknown() || orgID == "" {
 		var err error
 		if orgID, err = r.data.org.ID(ctx); err != nil {
-			resp.Diagnostics.Append(orgDiscoveryDiag(plan.Name.ValueString(), err))
+			resp.Diagnostics.Append(orgDiscoveryDiag(fmt.Sprintf("AI policy %q", plan.Name.ValueString()), err))
 			return
 		}
 	}
@@ -193,6 +193,7 @@ func (r *aiPolicyResource) Create(ctx context.Context, req resource.CreateReques
 	tflog.Info(ctx, "created AI policy", map[string]any{"id": created.ID, "org_id": created.OrgID,
 		"workspace_id": created.WorkspaceID, "repo_id": created.RepoID})
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *aiPolicyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -201,6 +202,7 @@ func (r *aiPolicyResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
 		return
 	}
+	resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
 	ctx = maskToken(ctx, r.data.token)
 	scope := scopeOf(state)
 	id := state.ID.ValueString()
@@ -278,6 +280,7 @@ func (r *aiPolicyResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	if len(sent) == 0 {
 		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+		resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
 		return
 	}
 
@@ -291,6 +294,7 @@ func (r *aiPolicyResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	state.setFrom(*updated)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *aiPolicyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -310,9 +314,14 @@ func (r *aiPolicyResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 }
 
-// ImportState reads the policy by id: the read-one call gives its scope too,
-// so the import is complete.
+// ImportState reads the policy by id, given as a string or as an import
+// block's identity: the read-one call gives its scope too, so the import is
+// complete.
 func (r *aiPolicyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	// An import block's identity takes the path of a string ID from here on.
+	if req.ID = aiPolicyIdentity.importID(ctx, req, &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
 	id := req.ID
 	if id == "" || strings.TrimSpace(id) != id || strings.ContainsAny(id, " \t\r\n") {
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(
@@ -337,6 +346,7 @@ func (r *aiPolicyResource) ImportState(ctx context.Context, req resource.ImportS
 	var state aiPolicyModel
 	state.setFrom(*p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
 }
 
 // setFrom copies the policy as Flashback stores it into the model.
@@ -397,16 +407,15 @@ func (s policyScope) ref(id, name string) gatewayRef {
 	return gatewayRef{kind: "AI policy", id: id, name: name, parent: s.String(), located: s.attributes()}
 }
 
-// orgDiscoveryDiag says why the organization of the policy named name could
-// not be found.
-func orgDiscoveryDiag(name string, err error) diag.Diagnostic {
-	setIt := fmt.Sprintf("Or set org_id on the policy, or org_id in the provider block (or the %s environment "+
-		"variable), to the organization the policy is for.", envOrgID)
+// orgDiscoveryDiag says why the organization of subject, such as
+// `AI policy "PII"`, which sets no org_id, could not be found.
+func orgDiscoveryDiag(subject string, err error) diag.Diagnostic {
+	setIt := fmt.Sprintf("set org_id there, or org_id in the provider block (or the %s environment variable), to "+
+		"the organization it is for.", envOrgID)
 	if errors.Is(err, errNoOrganization) {
 		return diag.NewAttributeErrorDiagnostic(path.Root("org_id"), "No organization for the AI policy", fmt.Sprintf(
-			"AI policy %q sets no org_id, and neither does the provider, so it would belong to the organization of "+
-				"the access token's user; but %s. Set org_id on the policy, or org_id in the provider block (or the "+
-				"%s environment variable), to the organization the policy is for.", name, errNoOrganization, envOrgID))
+			"%s sets no org_id, and neither does the provider, so it would be the organization of the access "+
+				"token's user; but %s. So %s", subject, errNoOrganization, setIt))
 	}
 	summary := "Cannot find the organization for the AI policy"
 	if client.IsUnauthorized(err) {
@@ -414,8 +423,8 @@ func orgDiscoveryDiag(name string, err error) diag.Diagnostic {
 	}
 	profile := gatewayRef{kind: "user profile", located: []string{"access_token"}}
 	return diag.NewAttributeErrorDiagnostic(path.Root("org_id"), summary, fmt.Sprintf(
-		"AI policy %q sets no org_id, and neither does the provider, so the provider read the access token's user "+
-			"profile for its organization, which failed: %s. %s %s", name, err, gatewayNextStep("read", profile, err), setIt))
+		"%s sets no org_id, and neither does the provider, so the provider read the access token's user profile for "+
+			"its organization, which failed: %s. %s Or %s", subject, err, gatewayNextStep("read", profile, err), setIt))
 }
 
 func nullIfEmpty(s string) types.String {

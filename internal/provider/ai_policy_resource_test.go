@@ -492,7 +492,7 @@ func TestAccAIPolicy_profileWithoutOrganization(t *testing.T) {
 			Config: env.config(policyConfig("test", basePolicy())),
 			ExpectError: errorRE(`No organization for the AI policy .* with flashback_ai_policy.test, .* ` +
 				`"PII protection" sets no org_id, .* belongs to no organization: its profile's orgId is null\. ` +
-				`Set org_id on the policy, or org_id in the provider block \(or the FLASHBACK_ORG_ID`),
+				`So set org_id there, or org_id in the provider block \(or the FLASHBACK_ORG_ID`),
 		}},
 	})
 }
@@ -506,7 +506,7 @@ func TestAccAIPolicy_profileUnreadable(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: env.config(policyConfig("test", basePolicy())),
 			ExpectError: errorRE(`Cannot find the organization for the AI policy .* GET /user/profile: 404 .* ` +
-				`Or set org_id on the policy, or org_id in the provider block`),
+				`Or set org_id there, or org_id in the provider block`),
 		}},
 	})
 }
