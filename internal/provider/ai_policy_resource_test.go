@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,22 +66,18 @@ func createRequest(a policyArgs) client.CreateAIPolicyRequest {
 		Name: a.name, Content: a.content, RiskType: a.risk, ActionType: action}
 }
 
-// providerBlock is a provider block for env with extra attributes, for the
-// tests that need more than env.config's.
-func providerBlock(env *testEnv, extra string) string {
-	return fmt.Sprintf(`
-provider "flashback" {
-  base_url     = %[1]q
-  access_token = %[2]q
-  max_retries  = 8
-%[3]s}
-`, env.baseURL, env.token, extra)
-}
-
 var (
 	pathWorkspaceID = tfjsonpath.New("workspace_id")
 	pathRepoID      = tfjsonpath.New("repo_id")
 )
+
+// quoted is s as an HCL string, or "" (the attribute left out) for "".
+func quoted(s string) string {
+	if s == "" {
+		return ""
+	}
+	return strconv.Quote(s)
+}
 
 // policyActions maps action_type to the number on the wire.
 var policyActions = map[string]int{"log": 0, "alert": 1, "block": 2}
@@ -415,12 +412,13 @@ func TestAccAIPolicy_noProfileWhenNotNeeded(t *testing.T) {
 	explicit := a
 	explicit.orgID = testOrgID
 	cases := []struct {
-		name, provider, body string
-		preApply             []plancheck.PlanCheck
+		// providerOrg is the provider's org_id, if any.
+		name, providerOrg, body string
+		preApply                []plancheck.PlanCheck
 	}{
 		{"keys only", "", keyConfig("test", "repo-1", "k", "OPENAI"), nil},
 		{"org_id on the policy", "", policyConfig("test", explicit), nil},
-		{"org_id in the provider", fmt.Sprintf("  org_id = %q\n", testOrgID), policyConfig("test", a), []plancheck.PlanCheck{
+		{"org_id in the provider", testOrgID, policyConfig("test", a), []plancheck.PlanCheck{
 			// Known in the plan, at no cost.
 			plancheck.ExpectKnownValue(testPolicyAddr, pathOrgID, knownvalue.StringExact(testOrgID)),
 		}},
@@ -432,7 +430,7 @@ func TestAccAIPolicy_noProfileWhenNotNeeded(t *testing.T) {
 				ProtoV6ProviderFactories: env.factories(),
 				CheckDestroy:             checkNoLivePolicies(env.emu),
 				Steps: []resource.TestStep{{
-					Config: providerBlock(env, tc.provider) + tc.body,
+					Config: env.config(tc.body, withProviderAttr("org_id", quoted(tc.providerOrg))),
 					ConfigPlanChecks: resource.ConfigPlanChecks{
 						PreApply:             tc.preApply,
 						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -459,16 +457,16 @@ func TestAccAIPolicy_providerOrgChangeReplaces(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             checkNoLivePolicies(env.emu),
 		Steps: []resource.TestStep{
-			{Config: providerBlock(env, "") + body},
+			{Config: env.config(body)},
 			{
 				// The same organization, now named in the provider: no change.
-				Config: providerBlock(env, fmt.Sprintf("  org_id = %q\n", testOrgID)) + body,
+				Config: env.config(body, withProviderAttr("org_id", quoted(testOrgID))),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
 			},
 			{
-				Config:             providerBlock(env, "  org_id = \"org-elsewhere\"\n") + body,
+				Config:             env.config(body, withProviderAttr("org_id", quoted("org-elsewhere"))),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
