@@ -21,6 +21,12 @@ provider "flashback" {
   # Retries after throttling (429), gateway errors (502, 503, 504) or a dropped
   # connection, with exponential backoff. Defaults to 4; 0 disables retries.
   max_retries = 4
+
+  # The organization of flashback_ai_policy resources that do not set org_id.
+  # Defaults to FLASHBACK_ORG_ID; without either, the provider reads the
+  # organization of the token's user from Flashback, once, when such a policy
+  # is created.
+  # org_id = "987fcdeb-51a2-43d1-9f12-345678901234"
 }
 
 variable "flashback_access_token" {

@@ -50,8 +50,8 @@ func requireConfigured(data *providerData, diags *diag.Diagnostics) bool {
 		return true
 	}
 	diags.AddError("Flashback provider not configured",
-		"The provider's configuration has values that are not known until apply (base_url, access_token, max_retries "+
-			"or list_cache_ttl come from another resource), so the Flashback API cannot be called yet. Apply the "+
+		"The provider's configuration has values that are not known until apply (base_url, access_token, max_retries, "+
+			"list_cache_ttl or org_id come from another resource), so the Flashback API cannot be called yet. Apply the "+
 			"resources they depend on first, for example with terraform apply -target.")
 	return false
 }

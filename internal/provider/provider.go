@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -29,6 +30,7 @@ import (
 const (
 	envBaseURL     = "FLASHBACK_BASE_URL"
 	envAccessToken = "FLASHBACK_ACCESS_TOKEN"
+	envOrgID       = "FLASHBACK_ORG_ID"
 
 	defaultListCacheTTL = 30 * time.Second
 )
@@ -100,6 +102,7 @@ type providerModel struct {
 	AccessToken  types.String `tfsdk:"access_token"`
 	MaxRetries   types.Int64  `tfsdk:"max_retries"`
 	ListCacheTTL types.String `tfsdk:"list_cache_ttl"`
+	OrgID        types.String `tfsdk:"org_id"`
 }
 
 // providerData is what Configure hands to every resource and data source.
@@ -118,6 +121,13 @@ type providerData struct {
 	// created: a create with an unknown outcome never names one of them as a
 	// key it may have left.
 	created sync.Map
+
+	// org is the organization AI policies belong to unless they say.
+	org *orgDiscovery
+	// policyLists shares the lists of AI policies by scope
+	// (client.AIPolicyScopeKey).
+	policyLists   *client.ListCache[client.AIPolicy]
+	policyCreates policyCreates
 }
 
 func (p *flashbackProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -159,9 +169,18 @@ func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"list_cache_ttl": schema.StringAttribute{
 				MarkdownDescription: "How long a list of a repository's keys answers further reads, as a Go duration " +
 					"such as `30s` (the default) or `0s`. Flashback has no call that reads a single key, so this lets " +
-					"a refresh of many keys cost one list per repository. Writes by the provider always invalidate it.",
+					"a refresh of many keys cost one list per repository. The AI policies of one scope share a list the " +
+					"same way. Writes by the provider always invalidate it.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
+			},
+			"org_id": schema.StringAttribute{
+				MarkdownDescription: "The organization that `flashback_ai_policy` resources belong to when they do not set " +
+					"`org_id` themselves. Defaults to the `" + envOrgID + "` environment variable; when neither is set, " +
+					"the provider reads the organization of the access token's user from Flashback (`GET /user/profile`), " +
+					"once, and only when a policy without `org_id` is created. Nothing else needs it.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 		},
 	}
@@ -177,7 +196,8 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 	// A value that is unknown until apply (taken from another resource) cannot
 	// be checked now. Leave the provider unconfigured: creates still plan, and
 	// anything that needs the API says why it cannot run yet.
-	if cfg.BaseURL.IsUnknown() || cfg.AccessToken.IsUnknown() || cfg.MaxRetries.IsUnknown() || cfg.ListCacheTTL.IsUnknown() {
+	if cfg.BaseURL.IsUnknown() || cfg.AccessToken.IsUnknown() || cfg.MaxRetries.IsUnknown() || cfg.ListCacheTTL.IsUnknown() ||
+		cfg.OrgID.IsUnknown() {
 		tflog.Debug(ctx, "provider configuration has values unknown until apply; not configuring the API client yet")
 		return
 	}
@@ -240,6 +260,8 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 		maxRetries: int(maxRetries),
 		tuning:     p.tuning,
 	}
+	data.org = newOrgDiscovery(stringOr(cfg.OrgID, os.Getenv(envOrgID), ""), c.Users.Profile)
+	data.policyLists = client.NewListCache(c.AIPolicies.ListScope, func(p client.AIPolicy) string { return p.ID }, ttl)
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data
@@ -249,6 +271,7 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 	return []func() resource.Resource{
 		newRepoAIAPIKeyResource,
 		newAILLMResource,
+		newAIPolicyResource,
 	}
 }
 
@@ -257,6 +280,7 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
 		newRepoAIAPIKeyListResource,
+		newAIPolicyListResource,
 	}
 }
 
@@ -265,6 +289,9 @@ func (p *flashbackProvider) DataSources(_ context.Context) []func() datasource.D
 		newRepoAIAPIKeyDataSource,
 		newRepoAIAPIKeysDataSource,
 		newAILLMsDataSource,
+		newWorkspaceDataSource,
+		newRepoDataSource,
+		newReposDataSource,
 	}
 }
 

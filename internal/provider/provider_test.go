@@ -73,6 +73,7 @@ func newEmulatorEnv(t *testing.T, configure func(*emulator.Options), wrap func(*
 	repos := []string{"repo-1", "repo-2", "repo-3"}
 	token := "fbt_" + randomHex(t, 16)
 	opts := emulator.Options{Token: token, Repos: repos}
+	seedGateway(&opts)
 	if configure != nil {
 		configure(&opts)
 	}
@@ -89,6 +90,30 @@ func newEmulatorEnv(t *testing.T, configure func(*emulator.Options), wrap func(*
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &testEnv{emu: emu, baseURL: srv.URL, token: opts.Token, repos: opts.Repos}
+}
+
+// The organization, workspaces and repos every emulator environment holds for
+// the AI gateway's resources and data sources, besides the repos of newTestEnv.
+const (
+	testOrgID           = emulator.DefaultOrgID
+	testWorkspaceID     = "ws-prod"
+	testWorkspaceName   = "Production"
+	testWorkspace2ID    = "ws-staging"
+	testWorkspace2Name  = "Staging"
+	testGatewayRepoID   = "repo-chat"
+	testGatewayRepoName = "chat-assistant"
+	testGatewayRepo2ID  = "repo-search"
+	testGatewayLLMID    = "llm-openai"
+)
+
+func seedGateway(opts *emulator.Options) {
+	opts.Workspaces = append(opts.Workspaces,
+		emulator.Workspace{ID: testWorkspaceID, Name: testWorkspaceName},
+		emulator.Workspace{ID: testWorkspace2ID, Name: testWorkspace2Name})
+	opts.WorkspaceRepos = append(opts.WorkspaceRepos,
+		emulator.Repo{ID: testGatewayRepoID, Name: testGatewayRepoName, WorkspaceID: testWorkspaceID, LLMIDs: []string{testGatewayLLMID}},
+		emulator.Repo{ID: testGatewayRepo2ID, Name: "semantic-search", WorkspaceID: testWorkspaceID},
+		emulator.Repo{ID: "repo-staging", Name: testGatewayRepoName, WorkspaceID: testWorkspace2ID})
 }
 
 func randomHex(t *testing.T, n int) string {

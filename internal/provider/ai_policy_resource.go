@@ -1,0 +1,446 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = &aiPolicyResource{}
+	_ resource.ResourceWithImportState = &aiPolicyResource{}
+	_ resource.ResourceWithModifyPlan  = &aiPolicyResource{}
+)
+
+type aiPolicyResource struct {
+	data *providerData
+}
+
+func newAIPolicyResource() resource.Resource { return &aiPolicyResource{} }
+
+type aiPolicyModel struct {
+	ID          types.String `tfsdk:"id"`
+	OrgID       types.String `tfsdk:"org_id"`
+	WorkspaceID types.String `tfsdk:"workspace_id"`
+	RepoID      types.String `tfsdk:"repo_id"`
+	Name        types.String `tfsdk:"name"`
+	Content     types.String `tfsdk:"content"`
+	RiskType    types.String `tfsdk:"risk_type"`
+	ActionType  types.String `tfsdk:"action_type"`
+	CreatedAt   types.String `tfsdk:"created_at"`
+}
+
+func (r *aiPolicyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ai_policy"
+}
+
+func (r *aiPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	stable := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An AI policy of the Flashback AI gateway: a rule, written in natural language, that the " +
+			"gateway enforces on the AI traffic of an organization, of one of its workspaces, or of one repository. " +
+			"A policy applies to everything below its scope: a lower level adds rules, it cannot override a higher " +
+			"one.\n\n" +
+			"`name`, `content`, `risk_type` and `action_type` change in place, with one request that sends only " +
+			"what changed. The scope (`org_id`, `workspace_id`, `repo_id`) is fixed when the policy is created: " +
+			"changing it creates a new policy and deletes the old one.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The policy's ID, assigned by Flashback.",
+				Computed:            true,
+				PlanModifiers:       stable,
+			},
+			"org_id": schema.StringAttribute{
+				MarkdownDescription: "The organization the policy belongs to. Defaults to the provider's `org_id` " +
+					"(or `" + envOrgID + "`), else to the organization of the access token's user, which is then read " +
+					"from Flashback when the policy is created. Changing it creates a new policy.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplace(),
+				},
+			},
+			"workspace_id": schema.StringAttribute{
+				MarkdownDescription: "Narrows the policy to one workspace of the organization (and every repository " +
+					"in it). Without it, the policy applies to the whole organization. Changing it creates a new policy.",
+				Optional:      true,
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: replace,
+			},
+			"repo_id": schema.StringAttribute{
+				MarkdownDescription: "Narrows the policy to one repository of `workspace_id`, which must be set too. " +
+					"Changing it creates a new policy.",
+				Optional: true,
+				Validators: []validator.String{
+					stringvalidator.LengthAtLeast(1),
+					stringvalidator.AlsoRequires(path.MatchRoot("workspace_id")),
+				},
+				PlanModifiers: replace,
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The policy's display name. Flashback does not require it to be unique.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"content": schema.StringAttribute{
+				MarkdownDescription: "The rule itself, in natural language, such as \"Do not allow sharing of " +
+					"personal data.\"",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"risk_type": schema.StringAttribute{
+				MarkdownDescription: "How serious a breach of the policy is: one of " +
+					markdownList(client.AIPolicyRiskTypes()) + ".",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf(client.AIPolicyRiskTypes()...)},
+			},
+			"action_type": schema.StringAttribute{
+				MarkdownDescription: "What the gateway does with traffic that breaks the policy: `log` (only log " +
+					"it), `alert` (log it and notify the administrators) or `block` (stop the request and alert).",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf(client.AIPolicyActionNames()...)},
+			},
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: "When the policy was created, as an RFC 3339 timestamp in UTC.",
+				Computed:            true,
+				PlanModifiers:       stable,
+			},
+		},
+	}
+}
+
+func (r *aiPolicyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan gives a policy without org_id the provider's org_id, when the
+// provider's configuration names one: known in the plan at no cost, and a
+// change of it replaces the policies that follow it. An organization that
+// would have to be read from Flashback is left unknown until a create needs
+// it, so that planning never calls the API for it.
+func (r *aiPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil || r.data.org.Configured() == "" {
+		return
+	}
+	var configured types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("org_id"), &configured)...)
+	if resp.Diagnostics.HasError() || !configured.IsNull() {
+		return
+	}
+	orgID := types.StringValue(r.data.org.Configured())
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("org_id"), orgID)...)
+	if req.State.Raw.IsNull() {
+		return
+	}
+	var prior types.String
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("org_id"), &prior)...)
+	if !prior.Equal(orgID) {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("org_id"))
+	}
+}
+
+func (r *aiPolicyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan aiPolicyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = maskToken(ctx, r.data.token)
+
+	orgID := plan.OrgID.ValueString()
+	if plan.OrgID.IsUnknown() || orgID == "" {
+		var err error
+		if orgID, err = r.data.org.ID(ctx); err != nil {
+			resp.Diagnostics.Append(orgDiscoveryDiag(fmt.Sprintf("AI policy %q", plan.Name.ValueString()), err))
+			return
+		}
+	}
+	action, _ := client.ParseAIPolicyAction(plan.ActionType.ValueString())
+	in := client.CreateAIPolicyRequest{
+		OrgID:       orgID,
+		WorkspaceID: plan.WorkspaceID.ValueString(),
+		RepoID:      plan.RepoID.ValueString(),
+		Name:        plan.Name.ValueString(),
+		Content:     plan.Content.ValueString(),
+		RiskType:    plan.RiskType.ValueString(),
+		ActionType:  action,
+	}
+	created, diags := r.create(ctx, in)
+	resp.Diagnostics.Append(diags...)
+	if created == nil {
+		return
+	}
+	plan.setFrom(*created)
+	tflog.Info(ctx, "created AI policy", map[string]any{"id": created.ID, "org_id": created.OrgID,
+		"workspace_id": created.WorkspaceID, "repo_id": created.RepoID})
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
+}
+
+func (r *aiPolicyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state aiPolicyModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
+	ctx = maskToken(ctx, r.data.token)
+	scope := scopeOf(state)
+	id := state.ID.ValueString()
+
+	p, err := r.find(ctx, scope, id)
+	if err != nil {
+		resp.Diagnostics.Append(gatewayErrorDiag("read", scope.ref(id, ""), err))
+		return
+	}
+	if p == nil {
+		resp.Diagnostics.AddWarning("AI policy deleted outside Terraform", fmt.Sprintf(
+			"AI policy %s (%q) no longer exists in %s, so Flashback no longer enforces it. It will be created again "+
+				"on the next apply.", id, state.Name.ValueString(), scope))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.setFrom(*p)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+// find reads a policy: from its scope's list, shared by every policy of that
+// scope, or, when the list does not show it, with the read-one call, which has
+// the last word. nil means the read-one call said 404: the policy is gone.
+func (r *aiPolicyResource) find(ctx context.Context, scope policyScope, id string) (*client.AIPolicy, error) {
+	if scope.org != "" {
+		policies, err := r.data.policyLists.List(ctx, scope.key())
+		// A scope that no longer exists (its workspace or repo deleted) takes
+		// its policies with it; only the read-one call can say so for sure.
+		if err != nil && !client.IsNotFound(err) {
+			return nil, err
+		}
+		for i := range policies {
+			if p := policies[i]; p.ID == id && scopeOfPolicy(p) == scope {
+				return &p, nil
+			}
+		}
+	}
+	tflog.Debug(ctx, "AI policy not in its scope's list; reading it by id", map[string]any{"id": id})
+	p, err := r.data.client.AIPolicies.Get(ctx, id)
+	if client.IsNotFound(err) {
+		return nil, nil
+	}
+	return p, err
+}
+
+func (r *aiPolicyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state aiPolicyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = maskToken(ctx, r.data.token)
+	scope := scopeOf(state)
+	id := state.ID.ValueString()
+
+	// Everything else either replaces the policy or is the server's: only
+	// these four can differ here, and only those that do are sent.
+	var in client.UpdateAIPolicyRequest
+	var sent []string
+	changed := func(attr string, planned, prior types.String) *string {
+		if planned.Equal(prior) {
+			return nil
+		}
+		sent = append(sent, attr)
+		v := planned.ValueString()
+		return &v
+	}
+	in.Name = changed("name", plan.Name, state.Name)
+	in.Content = changed("content", plan.Content, state.Content)
+	in.RiskType = changed("risk_type", plan.RiskType, state.RiskType)
+	if changed("action_type", plan.ActionType, state.ActionType) != nil {
+		action, _ := client.ParseAIPolicyAction(plan.ActionType.ValueString())
+		in.ActionType = &action
+	}
+	if len(sent) == 0 {
+		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+		resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
+		return
+	}
+
+	updated, err := r.data.client.AIPolicies.Update(ctx, id, in)
+	r.data.policyLists.Invalidate(scope.key())
+	if err != nil {
+		ref := scope.ref(id, "")
+		ref.sent = sent
+		resp.Diagnostics.Append(gatewayErrorDiag("update", ref, err))
+		return
+	}
+	state.setFrom(*updated)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
+}
+
+func (r *aiPolicyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state aiPolicyModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = maskToken(ctx, r.data.token)
+	scope := scopeOf(state)
+	id := state.ID.ValueString()
+
+	err := r.data.client.AIPolicies.Delete(ctx, id)
+	r.data.policyLists.Invalidate(scope.key())
+	if err != nil && !client.IsNotFound(err) {
+		resp.Diagnostics.Append(gatewayErrorDiag("delete", scope.ref(id, ""), err))
+	}
+}
+
+// ImportState reads the policy by id, given as a string or as an import
+// block's identity: the read-one call gives its scope too, so the import is
+// complete.
+func (r *aiPolicyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	// An import block's identity takes the path of a string ID from here on.
+	if req.ID = aiPolicyIdentity.importID(ctx, req, &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
+	id := req.ID
+	if id == "" || strings.TrimSpace(id) != id || strings.ContainsAny(id, " \t\r\n") {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(
+			"Expected the ID of an AI policy, such as 550e8400-e29b-41d4-a716-446655440000; got %q.", id))
+		return
+	}
+	if !requireConfigured(r.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = maskToken(ctx, r.data.token)
+
+	p, err := r.data.client.AIPolicies.Get(ctx, id)
+	switch {
+	case client.IsNotFound(err):
+		resp.Diagnostics.AddError("AI policy not found", fmt.Sprintf(
+			"Flashback has no AI policy with id %s (deleted policies cannot be imported): check the import ID.", id))
+		return
+	case err != nil:
+		resp.Diagnostics.Append(gatewayErrorDiag("import", gatewayRef{kind: "AI policy", id: id, located: []string{"the import ID"}}, err))
+		return
+	}
+	var state aiPolicyModel
+	state.setFrom(*p)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(aiPolicyIdentity.set(ctx, resp.State, resp.Identity)...)
+}
+
+// setFrom copies the policy as Flashback stores it into the model.
+func (m *aiPolicyModel) setFrom(p client.AIPolicy) {
+	m.ID = types.StringValue(p.ID)
+	m.OrgID = types.StringValue(p.OrgID)
+	m.WorkspaceID = nullIfEmpty(p.WorkspaceID)
+	m.RepoID = nullIfEmpty(p.RepoID)
+	m.Name = types.StringValue(p.Name)
+	m.Content = types.StringValue(p.Content)
+	m.RiskType = types.StringValue(p.RiskType)
+	m.ActionType = types.StringValue(p.ActionType.String())
+	m.CreatedAt = nullIfEmpty(normalizeTimestamp(p.CreatedAt))
+}
+
+// policyScope is where a policy applies: an organization, one of its
+// workspaces, or one repository of that workspace. It never changes.
+type policyScope struct {
+	org, workspace, repo string
+}
+
+func scopeOf(m aiPolicyModel) policyScope {
+	return policyScope{org: m.OrgID.ValueString(), workspace: m.WorkspaceID.ValueString(), repo: m.RepoID.ValueString()}
+}
+
+func scopeOfPolicy(p client.AIPolicy) policyScope {
+	return policyScope{org: p.OrgID, workspace: p.WorkspaceID, repo: p.RepoID}
+}
+
+// key is the scope's key in the provider's policy list cache.
+func (s policyScope) key() string { return client.AIPolicyScopeKey(s.org, s.workspace, s.repo) }
+
+func (s policyScope) String() string {
+	switch {
+	case s.repo != "":
+		return fmt.Sprintf("repo %s of workspace %s of organization %s", s.repo, s.workspace, s.org)
+	case s.workspace != "":
+		return fmt.Sprintf("workspace %s of organization %s", s.workspace, s.org)
+	default:
+		return "organization " + s.org
+	}
+}
+
+// attributes are the resource's attributes that name the scope.
+func (s policyScope) attributes() []string {
+	attrs := []string{"org_id"}
+	if s.workspace != "" {
+		attrs = append(attrs, "workspace_id")
+	}
+	if s.repo != "" {
+		attrs = append(attrs, "repo_id")
+	}
+	return attrs
+}
+
+// ref names a policy of the scope, by id, or by name before it has one.
+func (s policyScope) ref(id, name string) gatewayRef {
+	return gatewayRef{kind: "AI policy", id: id, name: name, parent: s.String(), located: s.attributes()}
+}
+
+// orgDiscoveryDiag says why the organization of subject, such as
+// `AI policy "PII"`, which sets no org_id, could not be found.
+func orgDiscoveryDiag(subject string, err error) diag.Diagnostic {
+	setIt := fmt.Sprintf("set org_id there, or org_id in the provider block (or the %s environment variable), to "+
+		"the organization it is for.", envOrgID)
+	if errors.Is(err, errNoOrganization) {
+		return diag.NewAttributeErrorDiagnostic(path.Root("org_id"), "No organization for the AI policy", fmt.Sprintf(
+			"%s sets no org_id, and neither does the provider, so it would be the organization of the access "+
+				"token's user; but %s. So %s", subject, errNoOrganization, setIt))
+	}
+	summary := "Cannot find the organization for the AI policy"
+	if client.IsUnauthorized(err) {
+		summary = "Flashback rejected the access token"
+	}
+	profile := gatewayRef{kind: "user profile", located: []string{"access_token"}}
+	return diag.NewAttributeErrorDiagnostic(path.Root("org_id"), summary, fmt.Sprintf(
+		"%s sets no org_id, and neither does the provider, so the provider read the access token's user profile for "+
+			"its organization, which failed: %s. %s Or %s", subject, err, gatewayNextStep("read", profile, err), setIt))
+}
+
+func nullIfEmpty(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// normalizeTimestamp writes an API timestamp in the API's own layout, in UTC,
+// so that the state holds one spelling of it whatever the server's offset. A
+// value that does not parse is kept as the server wrote it.
+func normalizeTimestamp(s string) string {
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return at.UTC().Format(createdAtLayout)
+}
