@@ -1,6 +1,7 @@
 # The quickstart that `make demo` applies against the local Flashback emulator:
-# three AI API keys of different AI types in one repository. It works the same
-# against the real Flashback API.
+# a governed AI gateway. The workspace and repository are looked up by name; an
+# OpenAI connection, an organization-wide policy, a repository policy and three
+# AI API keys are created. It works the same against the real Flashback API.
 terraform {
   required_version = ">= 1.5"
 
@@ -15,6 +16,44 @@ terraform {
 # so that the token never appears in the configuration or the state.
 provider "flashback" {}
 
+data "flashback_workspace" "this" {
+  name = var.workspace_name
+}
+
+data "flashback_repo" "this" {
+  workspace_id = data.flashback_workspace.this.id
+  name         = var.repo_name
+}
+
+resource "flashback_ai_llm" "openai" {
+  workspace_id = data.flashback_workspace.this.id
+  name         = "quickstart-openai"
+  ai_type      = "OPENAI"
+  endpoint     = "https://api.openai.com/v1"
+
+  # Write-only on Terraform 1.11 and later: the secret is sent to Flashback and
+  # never stored in the state. Older CLIs keep it in the state, as `secret`.
+  secret_wo         = var.write_only ? var.openai_api_key : null
+  secret_wo_version = var.write_only ? 1 : null
+  secret            = var.write_only ? null : var.openai_api_key
+}
+
+resource "flashback_ai_policy" "no_personal_data" {
+  name        = "quickstart: no personal data"
+  content     = "Do not allow prompts or answers that contain personal data."
+  risk_type   = "HIGH"
+  action_type = "block"
+}
+
+resource "flashback_ai_policy" "repo_alerts" {
+  workspace_id = data.flashback_workspace.this.id
+  repo_id      = data.flashback_repo.this.id
+  name         = "quickstart: credentials in prompts"
+  content      = "Alert when a prompt contains what looks like a password or an API key."
+  risk_type    = "MEDIUM"
+  action_type  = "alert"
+}
+
 locals {
   # Label => AI type. The label is the for_each key, so it stays stable when a
   # key is renamed.
@@ -28,7 +67,7 @@ locals {
 resource "flashback_repo_ai_apikey" "demo" {
   for_each = local.keys
 
-  repo_id = var.repo_id
+  repo_id = data.flashback_repo.this.id
   name    = lookup(var.renames, each.key, "quickstart-${each.key}")
   ai_type = each.value
 }

@@ -1,3 +1,14 @@
+output "gateway" {
+  description = "What the quickstart created around the keys: never a secret."
+  value = {
+    workspace_id   = data.flashback_workspace.this.id
+    repo_id        = data.flashback_repo.this.id
+    llm_id         = flashback_ai_llm.openai.id
+    org_policy_id  = flashback_ai_policy.no_personal_data.id
+    repo_policy_id = flashback_ai_policy.repo_alerts.id
+  }
+}
+
 output "keys" {
   description = "Every key by label, without its secret."
   value = {

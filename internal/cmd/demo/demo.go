@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -38,6 +39,17 @@ const (
 	renamedLabel = "chat"
 	renamedName  = "quickstart-chat-renamed"
 	renameFile   = "rename.tfvars.json"
+
+	// The workspace and repository the quickstart looks up by name: its
+	// variables' defaults.
+	workspaceID   = "demo-workspace"
+	workspaceName = "Production"
+	repoName      = "assistant"
+
+	// openAIKey stands in for the upstream OpenAI API key the quickstart's LLM
+	// connection sends to Flashback. The emulator never calls out; a real
+	// key would come from a secret store, never from a file.
+	openAIKey = "sk-demo-not-a-real-openai-key"
 )
 
 // options are what one run of the demo needs: main fills them from its flags,
@@ -76,6 +88,10 @@ type demo struct {
 	// env is the environment Terraform runs with: the CLI configuration with
 	// dev_overrides and the emulator's address and token.
 	env []string
+	// writeOnly is whether the CLI takes write-only attributes (Terraform and
+	// OpenTofu 1.11 and later): the quickstart then keeps the upstream secret
+	// out of the state.
+	writeOnly bool
 }
 
 func run(ctx context.Context, o options) error {
@@ -95,6 +111,9 @@ func run(ctx context.Context, o options) error {
 	}
 	defer stopEmulator()
 	d.env = d.terraformEnv(baseURL)
+	if d.writeOnly, err = d.cliTakesWriteOnly(ctx); err != nil {
+		return err
+	}
 	if err := d.prepareWorkDir(); err != nil {
 		return err
 	}
@@ -110,12 +129,44 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
+// cliTakesWriteOnly reports whether the Terraform CLI is 1.11 or later, the
+// first to take write-only attributes. Terraform and OpenTofu both print
+// "terraform_version" in `version -json`.
+func (d *demo) cliTakesWriteOnly(ctx context.Context) (bool, error) {
+	cmd := exec.CommandContext(ctx, d.opts.terraform, "version", "-json")
+	cmd.Env = d.env
+	cmd.Stderr = d.opts.out
+	out, err := cmd.Output()
+	if err != nil {
+		return false, fmt.Errorf("`%s version -json` failed: %w", d.opts.terraform, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		return false, fmt.Errorf("parse `terraform version -json`: %w", err)
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(v.Version, "%d.%d", &major, &minor); err != nil {
+		return false, fmt.Errorf("parse the Terraform version %q: %w", v.Version, err)
+	}
+	writeOnly := major > 1 || (major == 1 && minor >= 11)
+	if !writeOnly {
+		d.say("Terraform %s predates write-only attributes (1.11): the quickstart keeps the OpenAI key in the state, as `secret`.", v.Version)
+	}
+	return writeOnly, nil
+}
+
 // applyBaseNames applies the quickstart as it is, whatever that takes: a
 // first run creates the keys, a later one renames back the key that the run
 // before renamed. It returns the keys as they then are.
 func (d *demo) applyBaseNames(ctx context.Context) (map[string]demoKey, error) {
-	d.header("Step 1/2: apply " + exampleDir + " with its base names (the first run creates 3 keys; a later run renames the " + renamedLabel + " key back)")
+	d.header("Step 1/2: apply " + exampleDir + " (the first run looks up the workspace and repo by name and creates an OpenAI " +
+		"connection, two policies and 3 keys; a later run renames the " + renamedLabel + " key back)")
 	if _, err := d.apply(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.printGateway(ctx); err != nil {
 		return nil, err
 	}
 	keys, err := d.keys(ctx)
@@ -238,9 +289,10 @@ func (d *demo) writeCLIConfig() error {
 // in the data file, so a later run finds the keys the state refers to.
 func (d *demo) startEmulator() (baseURL string, stop func(), err error) {
 	emu, err := emulator.New(emulator.Options{
-		Token:    d.opts.token,
-		Repos:    []string{d.opts.repoID},
-		DataFile: d.paths.dataFile,
+		Token:          d.opts.token,
+		Workspaces:     []emulator.Workspace{{ID: workspaceID, Name: workspaceName}},
+		WorkspaceRepos: []emulator.Repo{{ID: d.opts.repoID, Name: repoName, WorkspaceID: workspaceID}},
+		DataFile:       d.paths.dataFile,
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("start the Flashback emulator: %w; delete %s (and %s) to start afresh", err, d.paths.dataFile, d.paths.work)
@@ -257,7 +309,8 @@ func (d *demo) startEmulator() (baseURL string, stop func(), err error) {
 		_ = srv.Shutdown(ctx)
 	}
 	baseURL = "http://" + ln.Addr().String()
-	d.say("Flashback emulator serving repo %s at %s; its keys are kept in %s", d.opts.repoID, baseURL, d.paths.dataFile)
+	d.say("Flashback emulator serving workspace %q (%s) with repo %q (%s) at %s; what it holds is kept in %s",
+		workspaceName, workspaceID, repoName, d.opts.repoID, baseURL, d.paths.dataFile)
 	return baseURL, stop, nil
 }
 
@@ -270,6 +323,9 @@ func (d *demo) terraformEnv(baseURL string) []string {
 		"TF_IN_AUTOMATION=1",
 		"FLASHBACK_BASE_URL="+baseURL,
 		"FLASHBACK_ACCESS_TOKEN="+d.opts.token,
+		// A variable from the environment stays out of every file the demo
+		// writes.
+		"TF_VAR_openai_api_key="+openAIKey,
 	)
 }
 
@@ -307,7 +363,7 @@ func (d *demo) prepareWorkDir() error {
 	}
 	// terraform.tfvars.json is loaded by every command, so that the hints
 	// printed at the end work without -var flags.
-	if err := writeJSON(filepath.Join(d.paths.work, "terraform.tfvars.json"), map[string]any{"repo_id": d.opts.repoID}); err != nil {
+	if err := writeJSON(filepath.Join(d.paths.work, "terraform.tfvars.json"), map[string]any{"write_only": d.writeOnly}); err != nil {
 		return err
 	}
 	return writeJSON(filepath.Join(d.paths.work, renameFile), map[string]any{"renames": map[string]string{renamedLabel: renamedName}})
@@ -333,6 +389,32 @@ func (d *demo) apply(ctx context.Context, extraArgs ...string) (string, error) {
 		return "", err
 	}
 	return captured.String(), nil
+}
+
+// printGateway prints the quickstart's "gateway" output: the IDs of what it
+// created around the keys, never a secret.
+func (d *demo) printGateway(ctx context.Context) error {
+	var out bytes.Buffer
+	if err := d.terraformCmd(ctx, &out, "output", "-json", "gateway"); err != nil {
+		return err
+	}
+	var gateway map[string]string
+	if err := json.Unmarshal(out.Bytes(), &gateway); err != nil {
+		return fmt.Errorf("parse `terraform output -json gateway`: %w", err)
+	}
+	names := slices.Sorted(maps.Keys(gateway))
+	fmt.Fprintln(d.opts.out)
+	tw := tabwriter.NewWriter(d.opts.out, 0, 0, 2, ' ', 0)
+	for _, name := range names {
+		fmt.Fprintf(tw, "%s\t%s\n", name, gateway[name])
+	}
+	_ = tw.Flush()
+	secretWhere := "sent as secret_wo: it is in neither the state nor the plan"
+	if !d.writeOnly {
+		secretWhere = "kept in the state as secret (this CLI predates write-only attributes)"
+	}
+	d.say("(the OpenAI key of the LLM connection was %s)", secretWhere)
+	return nil
 }
 
 // keys reads the quickstart's "keys" output, which holds no secret: the demo
@@ -446,8 +528,10 @@ Look around (the Terraform CLI configuration points at the provider built above)
   %s -chdir=%s output -json secrets    # prints the secrets
 
 Plan against the emulator again (it stopped with the demo; any token works with the saved keys):
-  in a new terminal:  FLASHBACK_ACCESS_TOKEN=dev-token go run ./internal/cmd/flashback-emulator -repo %s -data %s
+  in a new terminal:  go run ./internal/cmd/flashback-emulator -token dev-token -workspace %s=%s \\
+                        -workspace-repo %s:%s=%s -data %s
   in the shell above: export FLASHBACK_ACCESS_TOKEN=dev-token FLASHBACK_BASE_URL=http://127.0.0.1:8080
+                      export TF_VAR_openai_api_key=...  # any value: a write-only secret is never compared
                       %s -chdir=%s plan -var-file=%s    # No changes
 
 Run the demo again: it applies the base names, then renames again. Clean up with: make clean`,
@@ -457,7 +541,7 @@ Run the demo again: it applies the base names, then renames again. Clean up with
 		tf, work, resourceAddress, renamedLabel,
 		tf, work,
 		tf, work,
-		d.opts.repoID, filepath.Join(dir, "emulator.json"),
+		workspaceID, workspaceName, workspaceID, d.opts.repoID, repoName, filepath.Join(dir, "emulator.json"),
 		tf, work, renameFile)
 }
 

@@ -29,10 +29,12 @@ func TestDemo_endToEnd(t *testing.T) {
 	o := options{terraform: tf, dir: dir, repoID: testRepo, token: token}
 
 	first := runDemo(t, o)
-	assertPlans(t, first, []string{"Plan: 3 to add, 0 to change, 0 to destroy.", wantPlan})
+	// The LLM connection, two policies and three keys.
+	assertPlans(t, first, []string{"Plan: 6 to add, 0 to change, 0 to destroy.", wantPlan})
 	keys := storedKeys(t, dir)
 	assertKeys(t, keys)
 	assertNoSecrets(t, first, token, keys)
+	assertGateway(t, dir, first)
 
 	second := runDemo(t, o)
 	// Step 1 renames the key back, step 2 renames it again: no key is
@@ -114,6 +116,9 @@ func assertNoSecrets(t *testing.T, output, token string, keys []emulator.Key) {
 	if strings.Contains(output, token) {
 		t.Error("the demo printed the access token")
 	}
+	if strings.Contains(output, openAIKey) {
+		t.Error("the demo printed the OpenAI key of the LLM connection")
+	}
 	for _, k := range keys {
 		if k.Secret == "" {
 			t.Fatalf("key %s has no secret in the emulator: nothing to check the output against", k.ID)
@@ -121,6 +126,39 @@ func assertNoSecrets(t *testing.T, output, token string, keys []emulator.Key) {
 		if strings.Contains(output, k.Secret) {
 			t.Errorf("the demo printed the secret of key %s", k.ID)
 		}
+	}
+}
+
+// assertGateway checks what the quickstart made around the keys: the OpenAI
+// connection reached Flashback with its secret (which the state, when the CLI
+// takes write-only attributes, does not hold), and both policies exist.
+func assertGateway(t *testing.T, dir, output string) {
+	t.Helper()
+	emu, err := emulator.New(emulator.Options{DataFile: filepath.Join(dir, "emulator.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	llms := emu.LLMs(workspaceID)
+	if len(llms) != 1 || llms[0].Name != "quickstart-openai" || llms[0].Secret != openAIKey {
+		t.Errorf("LLM configurations of %s = %+v, want quickstart-openai holding the demo's OpenAI key", workspaceID, llms)
+	}
+	var policies []string
+	for _, p := range emu.Policies() {
+		if p.DeletedAt == nil {
+			policies = append(policies, p.Name)
+		}
+	}
+	slices.Sort(policies)
+	if want := []string{"quickstart: credentials in prompts", "quickstart: no personal data"}; !slices.Equal(policies, want) {
+		t.Errorf("policies = %q, want %q", policies, want)
+	}
+	state, err := os.ReadFile(filepath.Join(dir, "work", "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	olderCLI := strings.Contains(output, "predates write-only attributes")
+	if !olderCLI && strings.Contains(string(state), openAIKey) {
+		t.Error("the state holds the OpenAI key: on a CLI that takes write-only attributes the quickstart sends it as secret_wo")
 	}
 }
 

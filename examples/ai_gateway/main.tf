@@ -1,0 +1,105 @@
+# A governed AI gateway in one apply: the workspace and repository are looked
+# up by name, an OpenAI connection is created with a write-only secret, an
+# organization-wide and a repository policy govern the traffic, and two apps
+# get AI API keys.
+terraform {
+  # Write-only attributes and ephemeral variables: Terraform 1.11 or later.
+  required_version = ">= 1.11"
+
+  required_providers {
+    flashback = {
+      source = "flashbacknetwork/flashback"
+    }
+  }
+}
+
+# Configured from the environment (FLASHBACK_BASE_URL, FLASHBACK_ACCESS_TOKEN).
+provider "flashback" {}
+
+variable "workspace_name" {
+  description = "The Flashback workspace that holds the repository."
+  type        = string
+  default     = "Production"
+}
+
+variable "repo_name" {
+  description = "The repository that exposes the gateway to applications."
+  type        = string
+  default     = "assistant"
+}
+
+variable "openai_api_key" {
+  description = "The OpenAI API key Flashback calls OpenAI with. Ephemeral: it is never written to the plan or the state."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "openai_api_key_version" {
+  description = "Bump it whenever openai_api_key changes: a write-only secret is never compared, so the version is what sends the new one."
+  type        = number
+  default     = 1
+}
+
+data "flashback_workspace" "this" {
+  name = var.workspace_name
+}
+
+data "flashback_repo" "this" {
+  workspace_id = data.flashback_workspace.this.id
+  name         = var.repo_name
+}
+
+resource "flashback_ai_llm" "openai" {
+  workspace_id      = data.flashback_workspace.this.id
+  name              = "openai"
+  ai_type           = "OPENAI"
+  endpoint          = "https://api.openai.com/v1"
+  secret_wo         = var.openai_api_key
+  secret_wo_version = var.openai_api_key_version
+}
+
+# Applies to every workspace and repository of the organization (org_id
+# defaults to the caller's organization).
+resource "flashback_ai_policy" "no_personal_data" {
+  name        = "No personal data"
+  content     = "Do not allow prompts or answers that contain personal data such as names, addresses or card numbers."
+  risk_type   = "HIGH"
+  action_type = "block"
+}
+
+# Applies to this repository only, on top of the organization's policies.
+resource "flashback_ai_policy" "no_secrets" {
+  workspace_id = data.flashback_workspace.this.id
+  repo_id      = data.flashback_repo.this.id
+  name         = "No credentials in prompts"
+  content      = "Alert when a prompt contains what looks like a password, an API key or a private key."
+  risk_type    = "MEDIUM"
+  action_type  = "alert"
+}
+
+resource "flashback_repo_ai_apikey" "app" {
+  for_each = toset(["web", "batch"])
+
+  repo_id = data.flashback_repo.this.id
+  name    = "assistant-${each.key}"
+  ai_type = "OPENAI"
+}
+
+# Repository writes are not in the provider yet: attach the connection to the
+# repository in the Flashback console. The lookup shows what is attached.
+output "openai_attached_to_repo" {
+  description = "Whether the repository already exposes the OpenAI connection."
+  value       = contains(data.flashback_repo.this.ai_llm_ids, flashback_ai_llm.openai.id)
+}
+
+output "app_keys" {
+  description = "Each app's public key identifier."
+  value       = { for app, k in flashback_repo_ai_apikey.app : app => k.key }
+}
+
+output "app_secrets" {
+  description = "Each app's secret, returned by Flashback once; read it with `terraform output -json app_secrets`."
+  value       = { for app, k in flashback_repo_ai_apikey.app : app => k.secret }
+  sensitive   = true
+}
