@@ -76,6 +76,27 @@ func TestAILLMIdentity_import(t *testing.T) {
 	}
 }
 
+// The import itself returns the identity, before the read that follows it:
+// Terraform keeps the identity of each object an import returns.
+func TestAILLMIdentity_importStateReturnsIdentity(t *testing.T) {
+	t.Parallel()
+	env := listedLLMsEnv(t)
+	p := newProtoProvider(t, env, env.token)
+	l := env.emu.LLMs(testWorkspaceID)[1]
+	resp, err := p.server.ImportResourceState(context.Background(), &tfprotov6.ImportResourceStateRequest{TypeName: llmType, ID: l.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.ImportedResources) != 1 || hasError(resp.Diagnostics) {
+		t.Fatalf("imported %d resources (%s), want 1", len(resp.ImportedResources), diagsText(resp.Diagnostics))
+	}
+	if identity := resp.ImportedResources[0].Identity; identity == nil || identity.IdentityData == nil {
+		t.Error("ImportResourceState returned no identity")
+	} else if got := p.decode(identity.IdentityData, p.identityType(llmType)); !reflect.DeepEqual(got, map[string]any{"id": l.ID}) {
+		t.Errorf("ImportResourceState returned identity %v, want id %s", got, l.ID)
+	}
+}
+
 func TestAILLMIdentity_importByIdentityErrors(t *testing.T) {
 	t.Parallel()
 	env := listedLLMsEnv(t)
