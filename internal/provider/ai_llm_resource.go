@@ -221,6 +221,7 @@ func (r *aiLLMResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	tflog.Info(ctx, "created AI LLM configuration", map[string]any{"workspace_id": create.WorkspaceID, "id": id})
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(aiLLMIdentity.set(ctx, resp.State, resp.Identity)...)
 	if plan.CreatedAt.IsNull() {
 		// Without created_at a later read could not tell a configuration the
 		// list does not show yet from one deleted since.
@@ -234,6 +235,7 @@ func (r *aiLLMResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() || !requireConfigured(r.data, &resp.Diagnostics) {
 		return
 	}
+	resp.Diagnostics.Append(aiLLMIdentity.set(ctx, resp.State, resp.Identity)...)
 	ctx = maskSecret(maskSecret(maskToken(ctx, r.data.token), state.Secret.ValueString()), state.Key.ValueString())
 	workspaceID, id := state.WorkspaceID.ValueString(), state.ID.ValueString()
 
@@ -288,6 +290,7 @@ func (r *aiLLMResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	// Everything else is the server's and fixed, or forces a new
 	// configuration: the plan holds the values the configuration now has.
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(aiLLMIdentity.set(ctx, resp.State, resp.Identity)...)
 }
 
 // llmChanges is the update that takes a configuration from state to plan: the
@@ -358,6 +361,9 @@ func (r *aiLLMResource) usedBy(ctx context.Context, ref llmRef) []client.AILLMRe
 }
 
 func (r *aiLLMResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID = aiLLMIdentity.importID(ctx, req, &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
 	id := req.ID
 	if id == "" || strings.TrimSpace(id) != id || strings.Contains(id, "/") {
 		resp.Diagnostics.AddError("Invalid import ID",
@@ -399,6 +405,7 @@ func (r *aiLLMResource) ImportState(ctx context.Context, req resource.ImportStat
 	}
 	applyListedLLM(&state, *listed)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(aiLLMIdentity.set(ctx, resp.State, resp.Identity)...)
 	resp.Diagnostics.AddWarning("Secret and key not imported",
 		fmt.Sprintf("Flashback never returns an AI LLM configuration's secret or key, so those of imported configuration "+
 			"%s cannot be read: the state holds neither. The first plan after the import shows an in-place update "+

@@ -280,6 +280,7 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
 		newRepoAIAPIKeyListResource,
+		newAILLMListResource,
 		newAIPolicyListResource,
 	}
 }
