@@ -66,7 +66,7 @@ func (r *aiLLMResource) create(ctx context.Context, req client.CreateAILLMReques
 			diags.Append(rec.unusableAnswer(ctx, err))
 			return "", diags
 		case !client.IsOutcomeUnknown(err):
-			diags.Append(llmErrorDiag("create", llmRef{workspaceID: req.WorkspaceID, name: req.Name}, llmSentByCreate(req), err))
+			diags.Append(errorDiag("create", rec.ref(), err))
 			return "", diags
 		}
 		rec.noteUnknown(began, err)
@@ -134,9 +134,14 @@ func (rec *llmCreateRecovery) likelyOurs(l client.AILLM) bool {
 		l.AIType == rec.req.AIType && l.Endpoint == rec.req.Endpoint
 }
 
-func (rec *llmCreateRecovery) what() string {
-	return fmt.Sprintf("AI LLM configuration %q in workspace %s", rec.req.Name, rec.req.WorkspaceID)
+// ref names the configuration the create is for, and what it sent.
+func (rec *llmCreateRecovery) ref() objectRef {
+	ref := aiLLMRef(rec.req.WorkspaceID, "").sending(llmSentByCreate(rec.req))
+	ref.name = rec.req.Name
+	return ref
 }
+
+func (rec *llmCreateRecovery) what() string { return rec.ref().String() }
 
 func (rec *llmCreateRecovery) unknownOutcome(attempts int, err error, found []client.AILLM, listErr error) diag.Diagnostic {
 	intro := fmt.Sprintf("Creating %s failed with an unknown outcome: %s.", rec.what(), err)

@@ -241,7 +241,7 @@ func (r *aiLLMResource) Read(ctx context.Context, req resource.ReadRequest, resp
 
 	listed, err := r.lookup().find(ctx, workspaceID, id, r.data.recentlyCreated(state.CreatedAt))
 	if err != nil {
-		resp.Diagnostics.Append(llmErrorDiag("read", llmRef{workspaceID: workspaceID, id: id}, nil, err))
+		resp.Diagnostics.Append(errorDiag("read", aiLLMRef(workspaceID, id), err))
 		return
 	}
 	if listed == nil && r.data.tooNewToBeListed(ctx, state.CreatedAt, req.Private) {
@@ -280,7 +280,7 @@ func (r *aiLLMResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		err := r.data.client.AILLMs.Update(ctx, id, update)
 		r.data.llmLists.Invalidate(workspaceID)
 		if err != nil {
-			resp.Diagnostics.Append(llmErrorDiag("update", llmRef{workspaceID: workspaceID, id: id}, llmSentByUpdate(update), err))
+			resp.Diagnostics.Append(errorDiag("update", aiLLMRef(workspaceID, id).sending(llmSentByUpdate(update)), err))
 			return
 		}
 		tflog.Info(ctx, "updated AI LLM configuration", map[string]any{
@@ -324,36 +324,37 @@ func (r *aiLLMResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 		return
 	}
 	ctx = maskSecret(maskSecret(maskToken(ctx, r.data.token), state.Secret.ValueString()), state.Key.ValueString())
-	ref := llmRef{workspaceID: state.WorkspaceID.ValueString(), id: state.ID.ValueString()}
+	workspaceID, id := state.WorkspaceID.ValueString(), state.ID.ValueString()
+	ref := aiLLMRef(workspaceID, id)
 
-	err := r.data.client.AILLMs.Delete(ctx, ref.id)
-	r.data.llmLists.Invalidate(ref.workspaceID)
+	err := r.data.client.AILLMs.Delete(ctx, id)
+	r.data.llmLists.Invalidate(workspaceID)
 	switch {
 	case err == nil || client.IsNotFound(err):
 		return
 	case client.IsForbidden(err):
 		// Flashback answers 403 both to a caller without access and for a
 		// configuration that repositories use: the list tells which.
-		if repos := r.usedBy(ctx, ref); len(repos) > 0 {
+		if repos := r.usedBy(ctx, workspaceID, id); len(repos) > 0 {
 			resp.Diagnostics.Append(llmInUseDiag(ref, repos, err))
 			return
 		}
 	}
-	resp.Diagnostics.Append(llmErrorDiag("delete", ref, nil, err))
+	resp.Diagnostics.Append(errorDiag("delete", ref, err))
 }
 
 // usedBy returns the repositories that use the configuration, as a list sent
 // after the refused delete shows them; nil if it cannot tell.
-func (r *aiLLMResource) usedBy(ctx context.Context, ref llmRef) []client.AILLMRepo {
-	llms, err := r.data.llmLists.ListFresh(ctx, ref.workspaceID, time.Now())
+func (r *aiLLMResource) usedBy(ctx context.Context, workspaceID, id string) []client.AILLMRepo {
+	llms, err := r.data.llmLists.ListFresh(ctx, workspaceID, time.Now())
 	if err != nil {
 		tflog.Warn(ctx, "cannot list the workspace to tell why the delete was refused", map[string]any{
-			"workspace_id": ref.workspaceID, "error": err.Error(),
+			"workspace_id": workspaceID, "error": err.Error(),
 		})
 		return nil
 	}
 	for _, l := range llms {
-		if l.ID == ref.id {
+		if l.ID == id {
 			return l.Repos
 		}
 	}
@@ -379,7 +380,7 @@ func (r *aiLLMResource) ImportState(ctx context.Context, req resource.ImportStat
 	// The ID alone does not say which workspace to list: list them all.
 	all, err := r.data.client.AILLMs.List(ctx, "")
 	if err != nil {
-		resp.Diagnostics.Append(llmErrorDiag("import", llmRef{id: id}, nil, err))
+		resp.Diagnostics.Append(errorDiag("import", aiLLMRef("", id), err))
 		return
 	}
 	var listed *client.AILLM

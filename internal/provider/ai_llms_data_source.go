@@ -137,7 +137,7 @@ func (d *aiLLMsDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 
 	llms, err := d.data.llmLists.List(ctx, workspaceID)
 	if err != nil {
-		resp.Diagnostics.Append(llmErrorDiag("list", llmRef{workspaceID: workspaceID}, nil, err))
+		resp.Diagnostics.Append(errorDiag("list", aiLLMRef(workspaceID, ""), err))
 		return
 	}
 	// llms is shared with every other reader of the cache: only read it.

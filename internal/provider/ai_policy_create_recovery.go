@@ -80,9 +80,8 @@ func (r *aiPolicyResource) create(ctx context.Context, in client.CreateAIPolicyR
 		diags.Append(r.reportCandidates(ctx, in, began, err, 1+r.data.tuning.readRecheckTries))
 		return nil, diags
 	default:
-		ref := scope.ref("", in.Name)
-		ref.sent = append([]string{"name", "content", "risk_type", "action_type"}, scope.attributes()...)
-		diags.Append(gatewayErrorDiag("create", ref, err))
+		sent := append([]string{"name", "content", "risk_type", "action_type"}, scope.attributes()...)
+		diags.Append(errorDiag("create", scope.ref("", in.Name).sending(sent), err))
 		return nil, diags
 	}
 }
@@ -122,7 +121,7 @@ func (r *aiPolicyResource) reportCandidates(ctx context.Context, in client.Creat
 			"%s, and listing the policies of the %s to look for one it may have made failed too: %s. A policy named "+
 				"%q may now exist there, enforced, without Terraform knowing it: look for it in Flashback, and either "+
 				"import it into this resource (an import block, or terraform import, with its id) or delete it, then "+
-				"run terraform apply again.", what, scopeNoun(scope), err, in.Name))
+				"run terraform apply again.", what, scope.parent().kind, err, in.Name))
 	}
 	if len(candidates) == 0 {
 		return diag.NewErrorDiagnostic("Cannot create AI policy", fmt.Sprintf(
@@ -175,17 +174,5 @@ func (r *aiPolicyResource) createCandidates(ctx context.Context, in client.Creat
 			return nil, ctx.Err()
 		}
 		wait *= 2
-	}
-}
-
-// scopeNoun names the kind of scope: "organization", "workspace", "repo".
-func scopeNoun(s policyScope) string {
-	switch {
-	case s.repo != "":
-		return "repo"
-	case s.workspace != "":
-		return "workspace"
-	default:
-		return "organization"
 	}
 }

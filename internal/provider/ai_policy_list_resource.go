@@ -76,13 +76,13 @@ func listAIPolicies(ctx context.Context, data *providerData, cfg aiPolicyListCon
 	if scope.org == "" {
 		var err error
 		if scope.org, err = data.org.ID(ctx); err != nil {
-			diags.Append(orgDiscoveryDiag(fmt.Sprintf("The list block of %s policies", scopeNoun(scope)), err))
+			diags.Append(orgDiscoveryDiag(fmt.Sprintf("The list block of %s policies", scope.parent().kind), err))
 			return nil, diags
 		}
 	}
 	policies, err := data.policyLists.List(ctx, scope.key())
 	if err != nil {
-		diags.Append(gatewayErrorDiag("list", gatewayRef{kind: "AI policy", parent: scope.String(), located: scope.attributes()}, err))
+		diags.Append(errorDiag("list", scope.ref("", ""), err))
 		return nil, diags
 	}
 	// The list is shared with every other reader of the cache: only read it.

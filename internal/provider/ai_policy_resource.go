@@ -209,7 +209,7 @@ func (r *aiPolicyResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 	p, err := r.find(ctx, scope, id)
 	if err != nil {
-		resp.Diagnostics.Append(gatewayErrorDiag("read", scope.ref(id, ""), err))
+		resp.Diagnostics.Append(errorDiag("read", scope.ref(id, ""), err))
 		return
 	}
 	if p == nil {
@@ -287,9 +287,7 @@ func (r *aiPolicyResource) Update(ctx context.Context, req resource.UpdateReques
 	updated, err := r.data.client.AIPolicies.Update(ctx, id, in)
 	r.data.policyLists.Invalidate(scope.key())
 	if err != nil {
-		ref := scope.ref(id, "")
-		ref.sent = sent
-		resp.Diagnostics.Append(gatewayErrorDiag("update", ref, err))
+		resp.Diagnostics.Append(errorDiag("update", scope.ref(id, "").sending(sent), err))
 		return
 	}
 	state.setFrom(*updated)
@@ -310,7 +308,7 @@ func (r *aiPolicyResource) Delete(ctx context.Context, req resource.DeleteReques
 	err := r.data.client.AIPolicies.Delete(ctx, id)
 	r.data.policyLists.Invalidate(scope.key())
 	if err != nil && !client.IsNotFound(err) {
-		resp.Diagnostics.Append(gatewayErrorDiag("delete", scope.ref(id, ""), err))
+		resp.Diagnostics.Append(errorDiag("delete", scope.ref(id, ""), err))
 	}
 }
 
@@ -340,7 +338,7 @@ func (r *aiPolicyResource) ImportState(ctx context.Context, req resource.ImportS
 			"Flashback has no AI policy with id %s (deleted policies cannot be imported): check the import ID.", id))
 		return
 	case err != nil:
-		resp.Diagnostics.Append(gatewayErrorDiag("import", gatewayRef{kind: "AI policy", id: id, located: []string{"the import ID"}}, err))
+		resp.Diagnostics.Append(errorDiag("import", objectRef{kind: aiPolicyKind, id: id, lookup: []string{"the import ID"}}, err))
 		return
 	}
 	var state aiPolicyModel
@@ -379,32 +377,28 @@ func scopeOfPolicy(p client.AIPolicy) policyScope {
 // key is the scope's key in the provider's policy list cache.
 func (s policyScope) key() string { return client.AIPolicyScopeKey(s.org, s.workspace, s.repo) }
 
-func (s policyScope) String() string {
-	switch {
-	case s.repo != "":
-		return fmt.Sprintf("repo %s of workspace %s of organization %s", s.repo, s.workspace, s.org)
-	case s.workspace != "":
-		return fmt.Sprintf("workspace %s of organization %s", s.workspace, s.org)
-	default:
-		return "organization " + s.org
-	}
-}
-
-// attributes are the resource's attributes that name the scope.
-func (s policyScope) attributes() []string {
-	attrs := []string{"org_id"}
+// parent is the scope as messages name it: its innermost level ("repo r1"),
+// of the levels that hold it ("of workspace w1 of organization o1").
+func (s policyScope) parent() *parentRef {
+	p := inOrganization(s.org)
 	if s.workspace != "" {
-		attrs = append(attrs, "workspace_id")
+		p = inWorkspace(s.workspace).within(p)
 	}
 	if s.repo != "" {
-		attrs = append(attrs, "repo_id")
+		p = inRepo(s.repo).within(p)
 	}
-	return attrs
+	return p
 }
 
-// ref names a policy of the scope, by id, or by name before it has one.
-func (s policyScope) ref(id, name string) gatewayRef {
-	return gatewayRef{kind: "AI policy", id: id, name: name, parent: s.String(), located: s.attributes()}
+func (s policyScope) String() string { return s.parent().String() }
+
+// attributes are the resource's attributes that name the scope.
+func (s policyScope) attributes() []string { return s.parent().attrs() }
+
+// ref names a policy of the scope, by id, by name before it has one, or,
+// with neither, all the policies of the scope.
+func (s policyScope) ref(id, name string) objectRef {
+	return objectRef{kind: aiPolicyKind, id: id, name: name, parent: s.parent()}
 }
 
 // orgDiscoveryDiag says why the organization of subject, such as
@@ -421,10 +415,10 @@ func orgDiscoveryDiag(subject string, err error) diag.Diagnostic {
 	if client.IsUnauthorized(err) {
 		summary = "Flashback rejected the access token"
 	}
-	profile := gatewayRef{kind: "user profile", located: []string{"access_token"}}
+	profile := objectRef{kind: userProfileKind, lookup: []string{"access_token"}}
 	return diag.NewAttributeErrorDiagnostic(path.Root("org_id"), summary, fmt.Sprintf(
 		"%s sets no org_id, and neither does the provider, so the provider read the access token's user profile for "+
-			"its organization, which failed: %s. %s Or %s", subject, err, gatewayNextStep("read", profile, err), setIt))
+			"its organization, which failed: %s. %s Or %s", subject, err, nextStep("read", profile, err), setIt))
 }
 
 func nullIfEmpty(s string) types.String {

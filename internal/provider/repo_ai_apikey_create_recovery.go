@@ -69,7 +69,7 @@ func (r *repoAIAPIKeyResource) create(ctx context.Context, repoID, name, aiType 
 		rec.firstErr = err
 		return nil, diag.Diagnostics{rec.interrupted(ctx, err)}
 	case !mayHaveCreated(err):
-		return nil, diag.Diagnostics{apiErrorDiag("create", rec.ref(), err)}
+		return nil, diag.Diagnostics{errorDiag("create", rec.ref(), err)}
 	}
 	rec.firstErr, rec.lastErr, rec.answered = err, err, r.data.client.ServerNow()
 	tflog.Warn(ctx, "create outcome unknown; any key it made is left, and the create is repeated under a temporary name",
@@ -127,8 +127,11 @@ type createRecovery struct {
 	sweepFailed []string
 }
 
-func (rec *createRecovery) ref() keyRef {
-	return keyRef{repoID: rec.repoID, name: rec.name, aiType: rec.aiType}
+// ref names the key the create is for, and what it sent.
+func (rec *createRecovery) ref() objectRef {
+	ref := aiAPIKeyRef(rec.repoID, "").sending([]string{sentValue("name", rec.name), sentValue("ai_type", rec.aiType)})
+	ref.name = rec.name
+	return ref
 }
 
 // retry repeats the create under the temporary name, up to max_retries

@@ -181,7 +181,7 @@ func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadReques
 
 	listed, err := r.find(ctx, repoID, id, !importing && r.data.recentlyCreated(state.CreatedAt))
 	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiag(op, keyRef{repoID: repoID, id: id}, err))
+		resp.Diagnostics.Append(errorDiag(op, aiAPIKeyRef(repoID, id), err))
 		return
 	}
 	switch {
@@ -242,7 +242,7 @@ func (r *repoAIAPIKeyResource) Update(ctx context.Context, req resource.UpdateRe
 		err := r.data.client.AIAPIKeys.Update(ctx, repoID, id, client.UpdateAIAPIKeyRequest{Name: &name})
 		r.data.lists.Invalidate(repoID)
 		if err != nil {
-			resp.Diagnostics.Append(apiErrorDiag("update", keyRef{repoID: repoID, id: id, name: name}, err))
+			resp.Diagnostics.Append(errorDiag("update", aiAPIKeyRef(repoID, id).sending([]string{sentValue("name", name)}), err))
 			return
 		}
 	}
@@ -262,7 +262,7 @@ func (r *repoAIAPIKeyResource) Delete(ctx context.Context, req resource.DeleteRe
 	err := r.data.client.AIAPIKeys.Delete(ctx, repoID, id)
 	r.data.lists.Invalidate(repoID)
 	if err != nil && !client.IsNotFound(err) {
-		resp.Diagnostics.Append(apiErrorDiag("delete", keyRef{repoID: repoID, id: id}, err))
+		resp.Diagnostics.Append(errorDiag("delete", aiAPIKeyRef(repoID, id), err))
 	}
 }
 
@@ -310,6 +310,12 @@ func (r *repoAIAPIKeyResource) find(ctx context.Context, repoID, id string, rece
 
 func (r *repoAIAPIKeyResource) configured(diags *diag.Diagnostics) bool {
 	return requireConfigured(r.data, diags)
+}
+
+// aiAPIKeyRef names a key of repo repoID in messages: by id, or, with id "",
+// all the keys of the repo.
+func aiAPIKeyRef(repoID, id string) objectRef {
+	return objectRef{kind: aiAPIKeyKind, id: id, parent: inRepo(repoID)}
 }
 
 // applyListed copies what the list says of a key into the model. The secret

@@ -461,7 +461,7 @@ func TestAccRepoAIAPIKey_createRefused(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: env.config(keyConfig("test", env.repo(), long, "OPENAI")),
 			ExpectError: errorRE(`Cannot create AI API key.*400 Bad Request: name must be at most 255 characters.*` +
-				`Flashback refused the values sent, name "` + long + `" and ai_type "OPENAI": change them as its message says`),
+				`Flashback refused the values sent \(name "` + long + `", ai_type "OPENAI"\): change them as its message says`),
 		}},
 	})
 }

@@ -145,7 +145,7 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 func (d *providerData) listKeys(ctx context.Context, repoID string, diags *diag.Diagnostics) ([]client.AIAPIKey, bool) {
 	keys, err := d.lists.List(ctx, repoID)
 	if err != nil {
-		diags.Append(apiErrorDiag("list", keyRef{repoID: repoID}, err))
+		diags.Append(errorDiag("list", aiAPIKeyRef(repoID, ""), err))
 		return nil, false
 	}
 	if !slices.ContainsFunc(keys, client.AIAPIKey.Deleted) {

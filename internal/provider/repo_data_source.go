@@ -208,14 +208,14 @@ func (d *repoDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 func (d *providerData) listRepos(ctx context.Context, workspaceID, repoID string, diags *diag.Diagnostics) ([]client.Repo, bool) {
 	repos, err := d.client.Repos.List(ctx, workspaceID, repoID)
 	if err != nil {
-		ref := gatewayRef{kind: "repo", id: repoID, located: []string{"workspace_id"}}
+		ref := objectRef{kind: repoKind, id: repoID}
 		if workspaceID != "" {
-			ref.parent = "workspace " + workspaceID
+			ref.parent = inWorkspace(workspaceID)
 		}
 		if repoID != "" {
-			ref.located = append(ref.located, "id")
+			ref.lookup = []string{"id"}
 		}
-		diags.Append(gatewayErrorDiag("list", ref, err))
+		diags.Append(errorDiag("list", ref, err))
 		return nil, false
 	}
 	return repos, true

@@ -91,7 +91,7 @@ func (d *workspaceDataSource) Read(ctx context.Context, req datasource.ReadReque
 					"workspace up by name.", id, err))
 			return
 		case err != nil:
-			resp.Diagnostics.Append(gatewayErrorDiag("read", gatewayRef{kind: "workspace", id: id, located: []string{"id"}}, err))
+			resp.Diagnostics.Append(errorDiag("read", objectRef{kind: workspaceKind, id: id, lookup: []string{"id"}}, err))
 			return
 		}
 		found = ws
@@ -99,7 +99,7 @@ func (d *workspaceDataSource) Read(ctx context.Context, req datasource.ReadReque
 		name := cfg.Name.ValueString()
 		all, err := d.data.client.Workspaces.List(ctx)
 		if err != nil {
-			resp.Diagnostics.Append(gatewayErrorDiag("list", gatewayRef{kind: "workspace", located: []string{"name"}}, err))
+			resp.Diagnostics.Append(errorDiag("list", objectRef{kind: workspaceKind, lookup: []string{"name"}}, err))
 			return
 		}
 		var matches []client.Workspace
