@@ -65,7 +65,7 @@ func listAILLMs(ctx context.Context, data *providerData, cfg aiLLMListConfig) ([
 	workspaceID := cfg.WorkspaceID.ValueString()
 	llms, err := data.llmLists.List(ctx, workspaceID)
 	if err != nil {
-		diags.Append(llmErrorDiag("list", llmRef{workspaceID: workspaceID}, nil, err))
+		diags.Append(errorDiag("list", aiLLMRef(workspaceID, ""), err))
 		return nil, diags
 	}
 	// The list is shared with every other reader of the cache: only read it.
