@@ -10,13 +10,18 @@ import (
 	"log"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -75,7 +80,7 @@ func (thing) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.
 			"repo_id":    schema.StringAttribute{Required: true, PlanModifiers: replace},
 			"name":       schema.StringAttribute{Required: true},
 			"ai_type":    schema.StringAttribute{Required: true, PlanModifiers: replace},
-			"keepers":    schema.MapAttribute{ElementType: types.StringType, Optional: true},
+			"keepers":    schema.MapAttribute{ElementType: types.StringType, Optional: true, Computed: true},
 			"key":        schema.StringAttribute{Computed: true, PlanModifiers: stable},
 			"secret":     schema.StringAttribute{Computed: true, Sensitive: true, PlanModifiers: stable},
 			"created_at": schema.StringAttribute{Computed: true, PlanModifiers: stable},
@@ -93,7 +98,30 @@ func (thing) Create(ctx context.Context, req resource.CreateRequest, resp *resou
 	m.Key = types.StringValue("FB_AI_" + randomHex(12))
 	m.Secret = types.StringValue(randomHex(36))
 	m.CreatedAt = types.StringValue(time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+	m.Keepers = keepersOrEmpty(m.Keepers)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setIdentity(ctx, m, resp.Identity)...)
+}
+
+// IdentitySchema mirrors the resource's identity, which Terraform keeps and
+// sends beside every state.
+func (thing) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"repo_id": identityschema.StringAttribute{RequiredForImport: true},
+		"id":      identityschema.StringAttribute{RequiredForImport: true},
+	}}
+}
+
+// setIdentity sets the identity from m, as the resource does on every
+// create, read and update.
+func setIdentity(ctx context.Context, m thingModel, identity *tfsdk.ResourceIdentity) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if identity == nil {
+		return diags
+	}
+	diags.Append(identity.SetAttribute(ctx, path.Root("repo_id"), m.RepoID)...)
+	diags.Append(identity.SetAttribute(ctx, path.Root("id"), m.ID)...)
+	return diags
 }
 
 // Read decodes the state and writes it back, as any real Read must at the
@@ -106,10 +134,26 @@ func (thing) Read(ctx context.Context, req resource.ReadRequest, resp *resource.
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setIdentity(ctx, m, resp.Identity)...)
 }
 
-func (thing) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	resp.State.Raw = req.Plan.Raw
+func (thing) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var m thingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.Keepers = keepersOrEmpty(m.Keepers)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setIdentity(ctx, m, resp.Identity)...)
+}
+
+// keepersOrEmpty is what the resource stores for keepers left unset: {}.
+func keepersOrEmpty(k types.Map) types.Map {
+	if k.IsUnknown() || k.IsNull() {
+		return types.MapValueMust(types.StringType, map[string]attr.Value{})
+	}
+	return k
 }
 
 func (thing) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
