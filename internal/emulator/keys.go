@@ -140,6 +140,13 @@ func newKeyDTO(rec *record) keyDTO {
 	}
 }
 
+// repoForbidden answers 403 unless the token may access the repo.
+func (s *Server) repoForbidden(repoID string) (result, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.repoForbiddenLocked(repoID)
+}
+
 // repoForbiddenLocked answers 403 unless the token may access the repo.
 func (s *Server) repoForbiddenLocked(repoID string) (result, bool) {
 	if s.dir.repoAccessible(repoID) {
@@ -166,10 +173,7 @@ func (s *Server) listKeys(_ *http.Request, p map[string]string) result {
 
 func (s *Server) createKey(r *http.Request, p map[string]string) result {
 	repoID := p["repoId"]
-	s.mu.Lock()
-	res, forbidden := s.repoForbiddenLocked(repoID)
-	s.mu.Unlock()
-	if forbidden {
+	if res, forbidden := s.repoForbidden(repoID); forbidden {
 		return res
 	}
 	f, err := readObject(r.Body)
@@ -212,10 +216,7 @@ func (s *Server) createKey(r *http.Request, p map[string]string) result {
 
 func (s *Server) updateKey(r *http.Request, p map[string]string) result {
 	repoID, keyID := p["repoId"], p["apikeyId"]
-	s.mu.Lock()
-	res, forbidden := s.repoForbiddenLocked(repoID)
-	s.mu.Unlock()
-	if forbidden {
+	if res, forbidden := s.repoForbidden(repoID); forbidden {
 		return res
 	}
 	f, err := readObject(r.Body)
