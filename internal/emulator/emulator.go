@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/wait"
 )
 
 // Options configure a Server.
@@ -130,7 +131,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !sleepCtx(r.Context(), s.latency) {
+		if !wait.For(r.Context(), s.latency) {
 			return
 		}
 	}
@@ -210,17 +211,6 @@ func (s *Server) unauthorized(message string) result {
 	res := errorResult(http.StatusUnauthorized, "%s", message)
 	res.header = map[string]string{"WWW-Authenticate": "Bearer"}
 	return res
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // persistLocked saves the store after a change, and undoes the change if it cannot:

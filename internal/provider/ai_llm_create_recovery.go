@@ -119,7 +119,7 @@ func (rec *llmCreateRecovery) candidates(ctx context.Context, looks int) ([]clie
 		if len(found) > 0 || look >= looks {
 			return found, nil
 		}
-		if !sleep(ctx, wait) {
+		if !rec.r.data.tuning.wait(ctx, wait) {
 			return nil, ctx.Err()
 		}
 		wait *= 2

@@ -170,7 +170,7 @@ func (r *aiPolicyResource) createCandidates(ctx context.Context, in client.Creat
 		if len(candidates) > 0 || look >= looks {
 			return candidates, nil
 		}
-		if !sleep(ctx, wait) {
+		if !r.data.tuning.wait(ctx, wait) {
 			return nil, ctx.Err()
 		}
 		wait *= 2

@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/wait"
 )
 
 const (
@@ -60,18 +61,7 @@ func (t tuning) wait(ctx context.Context, d time.Duration) bool {
 	if t.sleep != nil {
 		return t.sleep(ctx, d)
 	}
-	return sleep(ctx, d)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return wait.For(ctx, d)
 }
 
 var defaultTuning = tuning{

@@ -463,27 +463,6 @@ func providerAttrDescription(name string) string {
 	return resp.Schema.Attributes[name].GetMarkdownDescription()
 }
 
-func TestSleep_endsWithContext(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if sleep(ctx, time.Hour) {
-		t.Error("sleep with an ended context reported that it waited the whole time")
-	}
-
-	start := time.Now()
-	if sleep(cancelSoon(t), time.Hour) {
-		t.Error("sleep cancelled midway reported that it waited the whole time")
-	}
-	if d := time.Since(start); d > promptly {
-		t.Errorf("sleep took %s to notice its context ended", d)
-	}
-
-	if !sleep(context.Background(), time.Millisecond) {
-		t.Error("sleep that was not cancelled reported that it was")
-	}
-}
-
 func TestAccProvider_missingAccessToken(t *testing.T) {
 	env := newTestEnv(t)
 	resource.ParallelTest(t, resource.TestCase{
