@@ -8,8 +8,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log"
+	"regexp"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -19,8 +21,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -52,8 +56,9 @@ func (noopProvider) Resources(context.Context) []func() resource.Resource {
 
 func (noopProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }
 
-// thing mirrors flashback_repo_ai_apikey's attributes, so that Terraform
-// handles values of the same size and the same plan modifiers.
+// thing mirrors flashback_repo_ai_apikey's schema: its attributes, their
+// validators and plan modifiers, and its identity, so that Terraform and the
+// framework do the same work per resource.
 type thing struct{}
 
 type thingModel struct {
@@ -76,15 +81,35 @@ func (thing) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
 		Attributes: map[string]schema.Attribute{
-			"id":         schema.StringAttribute{Computed: true, PlanModifiers: stable},
-			"repo_id":    schema.StringAttribute{Required: true, PlanModifiers: replace},
-			"name":       schema.StringAttribute{Required: true},
-			"ai_type":    schema.StringAttribute{Required: true, PlanModifiers: replace},
-			"keepers":    schema.MapAttribute{ElementType: types.StringType, Optional: true, Computed: true},
+			"id": schema.StringAttribute{Computed: true, PlanModifiers: stable},
+			"repo_id": schema.StringAttribute{Required: true, PlanModifiers: replace,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+			"name": schema.StringAttribute{Required: true, Validators: []validator.String{
+				stringvalidator.LengthAtLeast(1),
+				stringvalidator.RegexMatches(regexp.MustCompile(`\S`), "must not be empty or only white space"),
+			}},
+			"ai_type": schema.StringAttribute{Required: true, PlanModifiers: replace,
+				Validators: []validator.String{stringvalidator.OneOf("OPENAI", "GOOGLE", "ANTHROPIC", "AWS", "OTHER")}},
+			"keepers": schema.MapAttribute{ElementType: types.StringType, Optional: true, Computed: true,
+				PlanModifiers: []planmodifier.Map{emptyKeepers{}, mapplanmodifier.RequiresReplaceIf(
+					func(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+						resp.RequiresReplace = req.PlanValue.IsUnknown() || len(req.PlanValue.Elements()) > 0 || len(req.StateValue.Elements()) > 0
+					}, "entries changed", "entries changed")}},
 			"key":        schema.StringAttribute{Computed: true, PlanModifiers: stable},
 			"secret":     schema.StringAttribute{Computed: true, Sensitive: true, PlanModifiers: stable},
 			"created_at": schema.StringAttribute{Computed: true, PlanModifiers: stable},
 		},
+	}
+}
+
+// emptyKeepers plans an unset keepers as {}, as the resource does.
+type emptyKeepers struct{}
+
+func (emptyKeepers) Description(context.Context) string         { return "unset is {}" }
+func (emptyKeepers) MarkdownDescription(context.Context) string { return "unset is {}" }
+func (emptyKeepers) PlanModifyMap(_ context.Context, req planmodifier.MapRequest, resp *planmodifier.MapResponse) {
+	if req.ConfigValue.IsNull() && !req.Plan.Raw.IsNull() {
+		resp.PlanValue = types.MapValueMust(types.StringType, map[string]attr.Value{})
 	}
 }
 
