@@ -127,8 +127,9 @@ func (p *flashbackProvider) Metadata(_ context.Context, _ provider.MetadataReque
 
 func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The Flashback provider manages resources on the [Flashback](https://flashback.tech) platform, " +
-			"such as the AI API keys of a repository.",
+		MarkdownDescription: "The Flashback provider manages the [Flashback](https://flashback.tech) AI gateway: the AI " +
+			"API keys of a repository (its first resource), the LLM connections of a workspace, the AI policies that " +
+			"govern the traffic, and lookups of workspaces and repositories that tie them together.",
 		Attributes: map[string]schema.Attribute{
 			"base_url": schema.StringAttribute{
 				MarkdownDescription: "The Flashback API's base URL, an absolute `https` URL; `http` only for a loopback " +
@@ -159,8 +160,8 @@ func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"list_cache_ttl": schema.StringAttribute{
 				MarkdownDescription: "How long a list of a repository's keys answers further reads, as a Go duration " +
 					"such as `30s` (the default) or `0s`. Flashback has no call that reads a single key, so this lets " +
-					"a refresh of many keys cost one list per repository. The AI policies of one scope share a list the " +
-					"same way. Writes by the provider always invalidate it.",
+					"a refresh of many keys cost one list per repository. The LLM connections of one workspace, and the " +
+					"AI policies of one scope, share a list the same way. Writes by the provider always invalidate it.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
