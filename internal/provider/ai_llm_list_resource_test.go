@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
@@ -260,55 +259,21 @@ func TestAILLMList_providerNotConfigured(t *testing.T) {
 func TestAILLMList_validation(t *testing.T) {
 	t.Parallel()
 	p := newUnconfiguredProtoProvider(t)
-	for _, tc := range []struct {
-		name string
-		cfg  map[string]string
-		want *regexp.Regexp // nil: valid
-	}{
+	p.checkListValidation(llmType, []listValidationCase{
 		{"workspace only", map[string]string{"workspace_id": "w"}, nil},
 		{"all filters", map[string]string{"workspace_id": "w", "name": "n", "ai_type": "ANTHROPIC"}, nil},
 		{"ai_type not allowed", map[string]string{"workspace_id": "w", "ai_type": "openai"},
 			regexp.MustCompile(`(?s)ai_type.*one of:.*"OPENAI".*got:\s+"openai"`)},
 		{"empty workspace_id", map[string]string{"workspace_id": ""}, regexp.MustCompile(`(?s)workspace_id.*at least 1`)},
 		{"empty name", map[string]string{"workspace_id": "w", "name": ""}, regexp.MustCompile(`(?s)name.*at least 1`)},
-	} {
-		got := p.validateList(llmType, tc.cfg)
-		switch {
-		case tc.want == nil && got != "":
-			t.Errorf("%s: unexpected diagnostics: %s", tc.name, got)
-		case tc.want != nil && !tc.want.MatchString(got):
-			t.Errorf("%s: diagnostics %q do not match %s", tc.name, got, tc.want)
-		}
-	}
+	})
 }
 
 // The list block's config is described where Terraform and the docs show it.
 func TestAILLMList_schema(t *testing.T) {
 	t.Parallel()
 	p := newUnconfiguredProtoProvider(t)
-	s := p.listSchema(llmType)
-	if s.Block.Description == "" {
-		t.Error("the list resource has no description")
-	}
-	want := map[string]string{"workspace_id": "required", "name": "optional", "ai_type": "optional"}
-	got := map[string]string{}
-	for _, a := range s.Block.Attributes {
-		if a.Description == "" {
-			t.Errorf("list config attribute %s has no description", a.Name)
-		}
-		if !a.Type.Is(tftypes.String) {
-			t.Errorf("list config attribute %s is a %s, want a string", a.Name, a.Type)
-		}
-		switch {
-		case a.Required:
-			got[a.Name] = "required"
-		case a.Optional:
-			got[a.Name] = "optional"
-		}
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("list config attributes %v, want %v", got, want)
-	}
+	p.checkListSchema(llmType, map[string]string{"workspace_id": "required", "name": "optional", "ai_type": "optional"})
 }
 
 // llmListBlock is a list block of a query file (.tfquery.hcl); the provider

@@ -191,23 +191,11 @@ func TestAIPolicyList_errors(t *testing.T) {
 func TestAIPolicyList_validation(t *testing.T) {
 	t.Parallel()
 	p := newUnconfiguredProtoProvider(t)
-	for _, tc := range []struct {
-		name string
-		cfg  map[string]string
-		want *regexp.Regexp // nil: valid
-	}{
+	p.checkListValidation(policyType, []listValidationCase{
 		{"nothing", map[string]string{}, nil},
 		{"a repo", map[string]string{"org_id": "o", "workspace_id": "w", "repo_id": "r", "name": "n"}, nil},
 		{"repo_id without workspace_id", map[string]string{"repo_id": "r"},
 			regexp.MustCompile(`Attribute "workspace_id" must be specified when "repo_id" is specified`)},
 		{"empty name", map[string]string{"name": ""}, regexp.MustCompile(`(?s)name.*at least 1`)},
-	} {
-		got := p.validateList(policyType, tc.cfg)
-		switch {
-		case tc.want == nil && got != "":
-			t.Errorf("%s: unexpected diagnostics: %s", tc.name, got)
-		case tc.want != nil && !tc.want.MatchString(got):
-			t.Errorf("%s: diagnostics %q do not match %s", tc.name, got, tc.want)
-		}
-	}
+	})
 }

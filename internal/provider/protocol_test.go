@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -253,4 +255,56 @@ func diagsText(diags []*tfprotov6.Diagnostic) string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// listValidationCase is a list block's config and the diagnostics its
+// validation must give: none when want is nil.
+type listValidationCase struct {
+	name string
+	cfg  map[string]string
+	want *regexp.Regexp
+}
+
+// checkListValidation validates each case's config against typeName's list
+// resource.
+func (p *protoProvider) checkListValidation(typeName string, cases []listValidationCase) {
+	p.t.Helper()
+	for _, tc := range cases {
+		got := p.validateList(typeName, tc.cfg)
+		switch {
+		case tc.want == nil && got != "":
+			p.t.Errorf("%s: unexpected diagnostics: %s", tc.name, got)
+		case tc.want != nil && !tc.want.MatchString(got):
+			p.t.Errorf("%s: diagnostics %q do not match %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// checkListSchema checks that typeName's list resource and each of its config
+// attributes are described, where Terraform and the docs show them, and that
+// its attributes are the strings want names ("required" or "optional").
+func (p *protoProvider) checkListSchema(typeName string, want map[string]string) {
+	p.t.Helper()
+	s := p.listSchema(typeName)
+	if s.Block.Description == "" {
+		p.t.Error("the list resource has no description")
+	}
+	got := map[string]string{}
+	for _, a := range s.Block.Attributes {
+		if a.Description == "" {
+			p.t.Errorf("list config attribute %s has no description", a.Name)
+		}
+		if !a.Type.Is(tftypes.String) {
+			p.t.Errorf("list config attribute %s is a %s, want a string", a.Name, a.Type)
+		}
+		switch {
+		case a.Required:
+			got[a.Name] = "required"
+		case a.Optional:
+			got[a.Name] = "optional"
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		p.t.Errorf("list config attributes %v, want %v", got, want)
+	}
 }

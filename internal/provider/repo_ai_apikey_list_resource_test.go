@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
@@ -260,26 +259,14 @@ func TestRepoAIAPIKeyList_providerNotConfigured(t *testing.T) {
 func TestRepoAIAPIKeyList_validation(t *testing.T) {
 	t.Parallel()
 	p := newUnconfiguredProtoProvider(t)
-	for _, tc := range []struct {
-		name string
-		cfg  map[string]string
-		want *regexp.Regexp // nil: valid
-	}{
+	p.checkListValidation(keyType, []listValidationCase{
 		{"repo only", map[string]string{"repo_id": "r1"}, nil},
 		{"all filters", map[string]string{"repo_id": "r1", "name": "n", "ai_type": "AWS"}, nil},
 		{"ai_type not allowed", map[string]string{"repo_id": "r1", "ai_type": "OPENAI_GPT"},
 			regexp.MustCompile(`(?s)ai_type.*one of:.*"OPENAI".*"OTHER".*got:\s+"OPENAI_GPT"`)},
 		{"empty repo_id", map[string]string{"repo_id": ""}, regexp.MustCompile(`(?s)repo_id.*at least 1`)},
 		{"empty name", map[string]string{"repo_id": "r1", "name": ""}, regexp.MustCompile(`(?s)name.*at least 1`)},
-	} {
-		got := p.validateList(keyType, tc.cfg)
-		switch {
-		case tc.want == nil && got != "":
-			t.Errorf("%s: unexpected diagnostics: %s", tc.name, got)
-		case tc.want != nil && !tc.want.MatchString(got):
-			t.Errorf("%s: diagnostics %q do not match %s", tc.name, got, tc.want)
-		}
-	}
+	})
 }
 
 // The list block's config and the resource are described where Terraform
@@ -288,29 +275,7 @@ func TestRepoAIAPIKeyList_validation(t *testing.T) {
 func TestRepoAIAPIKeyList_schema(t *testing.T) {
 	t.Parallel()
 	p := newUnconfiguredProtoProvider(t)
-	s := p.listSchema(keyType)
-	if s.Block.Description == "" {
-		t.Error("the list resource has no description")
-	}
-	want := map[string]string{"repo_id": "required", "name": "optional", "ai_type": "optional"}
-	got := map[string]string{}
-	for _, a := range s.Block.Attributes {
-		if a.Description == "" {
-			t.Errorf("list config attribute %s has no description", a.Name)
-		}
-		if !a.Type.Is(tftypes.String) {
-			t.Errorf("list config attribute %s is a %s, want a string", a.Name, a.Type)
-		}
-		switch {
-		case a.Required:
-			got[a.Name] = "required"
-		case a.Optional:
-			got[a.Name] = "optional"
-		}
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("list config attributes %v, want %v", got, want)
-	}
+	p.checkListSchema(keyType, map[string]string{"repo_id": "required", "name": "optional", "ai_type": "optional"})
 }
 
 // listBlock is a list block of a query file (.tfquery.hcl). The provider
