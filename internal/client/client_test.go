@@ -274,29 +274,7 @@ func TestRequests_carryHeadersAndBody(t *testing.T) {
 			if r.EscapedPath != ac.path {
 				t.Errorf("path = %s, want %s", r.EscapedPath, ac.path)
 			}
-			if got := r.Header.Values("Authorization"); len(got) != 1 || got[0] != "Bearer "+testToken {
-				t.Errorf("Authorization = %q, want [Bearer <token>]", got)
-			}
-			if got := r.Header.Get("Accept"); got != "application/json" {
-				t.Errorf("Accept = %q, want application/json", got)
-			}
-			if got := r.Header.Get("User-Agent"); got != testUserAgent {
-				t.Errorf("User-Agent = %q, want %q", got, testUserAgent)
-			}
-			ct, hasCT := r.Header["Content-Type"]
-			if ac.body != "" {
-				if !hasCT || len(ct) != 1 || ct[0] != "application/json" {
-					t.Errorf("Content-Type = %q, want [application/json] on a request with a body", ct)
-				}
-				sameJSON(t, r.Body, ac.body)
-			} else {
-				if hasCT {
-					t.Errorf("Content-Type = %q on a request without a body", ct)
-				}
-				if len(r.Body) != 0 || r.ContentLen > 0 {
-					t.Errorf("request without a body sent %d bytes (Content-Length %d)", len(r.Body), r.ContentLen)
-				}
-			}
+			checkConventions(t, r, ac.body)
 		})
 	}
 }
@@ -1487,5 +1465,35 @@ func TestClient_concurrentUse(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// checkConventions checks what every request must carry: the token, once;
+// Accept and the User-Agent; and a JSON body with its Content-Type when body
+// is set, else neither a body nor a Content-Type.
+func checkConventions(t *testing.T, r seenRequest, body string) {
+	t.Helper()
+	if got := r.Header.Values("Authorization"); len(got) != 1 || got[0] != "Bearer "+testToken {
+		t.Errorf("Authorization = %q, want [Bearer <token>]", got)
+	}
+	if got := r.Header.Get("Accept"); got != "application/json" {
+		t.Errorf("Accept = %q, want application/json", got)
+	}
+	if got := r.Header.Get("User-Agent"); got != testUserAgent {
+		t.Errorf("User-Agent = %q, want %q", got, testUserAgent)
+	}
+	ct, hasCT := r.Header["Content-Type"]
+	if body != "" {
+		if !hasCT || len(ct) != 1 || ct[0] != "application/json" {
+			t.Errorf("Content-Type = %q, want [application/json] on a request with a body", ct)
+		}
+		sameJSON(t, r.Body, body)
+		return
+	}
+	if hasCT {
+		t.Errorf("Content-Type = %q on a request without a body", ct)
+	}
+	if len(r.Body) != 0 || r.ContentLen > 0 {
+		t.Errorf("request without a body sent %d bytes (Content-Length %d)", len(r.Body), r.ContentLen)
 	}
 }

@@ -232,26 +232,7 @@ func TestGateway_requestsCarryHeadersPathQueryAndBody(t *testing.T) {
 			if got := srv.query(0); got != gc.query {
 				t.Errorf("query = %q, want %q", got, gc.query)
 			}
-			if got := r.Header.Values("Authorization"); len(got) != 1 || got[0] != "Bearer "+testToken {
-				t.Errorf("Authorization = %q, want [Bearer <token>]", got)
-			}
-			if got := r.Header.Get("Accept"); got != "application/json" {
-				t.Errorf("Accept = %q, want application/json", got)
-			}
-			if got := r.Header.Get("User-Agent"); got != testUserAgent {
-				t.Errorf("User-Agent = %q, want %q", got, testUserAgent)
-			}
-			ct, hasCT := r.Header["Content-Type"]
-			if gc.body != "" {
-				if !hasCT || len(ct) != 1 || ct[0] != "application/json" {
-					t.Errorf("Content-Type = %q, want [application/json] on a request with a body", ct)
-				}
-				sameJSON(t, r.Body, gc.body)
-				return
-			}
-			if hasCT || len(r.Body) != 0 || r.ContentLen > 0 {
-				t.Errorf("request without a body sent Content-Type %q and %d bytes", ct, len(r.Body))
-			}
+			checkConventions(t, r, gc.body)
 		})
 	}
 }
