@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -21,16 +20,7 @@ import (
 func TestAILLMIdentity_schema(t *testing.T) {
 	t.Parallel()
 	p := newUnconfiguredProtoProvider(t)
-	s, ok := p.identities.IdentitySchemas[llmType]
-	if !ok {
-		t.Fatalf("%s has no identity schema", llmType)
-	}
-	if len(s.IdentityAttributes) != 1 {
-		t.Fatalf("identity attributes %v, want only id", s.IdentityAttributes)
-	}
-	if a := s.IdentityAttributes[0]; a.Name != "id" || !a.Type.Is(tftypes.String) || !a.RequiredForImport || a.OptionalForImport || a.Description == "" {
-		t.Errorf("identity attribute %+v, want a described string id, required for import", a)
-	}
+	p.checkIdentitySchema(llmType, "id")
 }
 
 // importLLMByIdentity is an import block's identity import of configuration id.

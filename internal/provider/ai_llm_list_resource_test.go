@@ -276,21 +276,6 @@ func TestAILLMList_schema(t *testing.T) {
 	p.checkListSchema(llmType, map[string]string{"workspace_id": "required", "name": "optional", "ai_type": "optional"})
 }
 
-// llmListBlock is a list block of a query file (.tfquery.hcl); the provider
-// block it names stays in the configuration of the step before.
-func llmListBlock(label, workspaceID, filters string) string {
-	return fmt.Sprintf(`
-list "flashback_ai_llm" %[1]q {
-  provider         = flashback
-  include_resource = true
-  config {
-    workspace_id = %[2]q
-    %[3]s
-  }
-}
-`, label, workspaceID, filters)
-}
-
 // Needs `terraform query` (Terraform 1.14+): it skips, with the reason, on
 // older CLIs. TestAILLMList_* prove the same through the protocol server.
 func TestAccAILLMList_query(t *testing.T) {
@@ -305,8 +290,8 @@ func TestAccAILLMList_query(t *testing.T) {
 			{Config: env.config(alpha.hcl() + beta.hcl())},
 			{
 				Query: true,
-				Config: llmListBlock("all", env.workspace, "") +
-					llmListBlock("beta", env.workspace, fmt.Sprintf("name = %q", beta.name)),
+				Config: queryListBlock(llmType, "all", "workspace_id", env.workspace, "") +
+					queryListBlock(llmType, "beta", "workspace_id", env.workspace, fmt.Sprintf("name = %q", beta.name)),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectIdentity("flashback_ai_llm.beta", map[string]knownvalue.Check{
 						"id": knownvalue.StringRegexp(uuidPattern),
@@ -341,7 +326,7 @@ func TestAccAILLMList_queryForbiddenWorkspace(t *testing.T) {
 			{Config: env.config("")},
 			{
 				Query:       true,
-				Config:      llmListBlock("all", "someone-elses-workspace", ""),
+				Config:      queryListBlock(llmType, "all", "workspace_id", "someone-elses-workspace", ""),
 				ExpectError: regexp.MustCompile(`(?s)No access to Flashback workspace someone-elses-workspace.*check workspace_id`),
 			},
 		},

@@ -63,16 +63,7 @@ func policyObject(p client.AIPolicy) map[string]any {
 func TestAIPolicyIdentity_schema(t *testing.T) {
 	t.Parallel()
 	p := newUnconfiguredProtoProvider(t)
-	s, ok := p.identities.IdentitySchemas[policyType]
-	if !ok {
-		t.Fatalf("%s has no identity schema", policyType)
-	}
-	if len(s.IdentityAttributes) != 1 {
-		t.Fatalf("identity attributes %v, want only id", s.IdentityAttributes)
-	}
-	if a := s.IdentityAttributes[0]; a.Name != "id" || !a.RequiredForImport || a.Description == "" {
-		t.Errorf("identity attribute %+v, want a described id, required for import", a)
-	}
+	p.checkIdentitySchema(policyType, "id")
 }
 
 // Both forms of import, an import block's identity and a string ID, give the

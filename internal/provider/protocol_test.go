@@ -308,3 +308,45 @@ func (p *protoProvider) checkListSchema(typeName string, want map[string]string)
 		p.t.Errorf("list config attributes %v, want %v", got, want)
 	}
 }
+
+// checkIdentitySchema checks that typeName's identity has exactly the given
+// attributes, each a described string required for import.
+func (p *protoProvider) checkIdentitySchema(typeName string, names ...string) {
+	p.t.Helper()
+	s, ok := p.identities.IdentitySchemas[typeName]
+	if !ok {
+		p.t.Fatalf("%s has no identity schema", typeName)
+	}
+	got := map[string]bool{}
+	for _, a := range s.IdentityAttributes {
+		got[a.Name] = true
+		if !a.Type.Is(tftypes.String) || !a.RequiredForImport || a.OptionalForImport || a.Description == "" {
+			p.t.Errorf("identity attribute %s: %s, required %t, optional %t, description %q; want a described, required string",
+				a.Name, a.Type, a.RequiredForImport, a.OptionalForImport, a.Description)
+		}
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	if !reflect.DeepEqual(got, want) {
+		p.t.Errorf("identity attributes %v, want %v", got, want)
+	}
+}
+
+// queryListBlock is a list block of a query file (.tfquery.hcl) for typeName,
+// scoped by attribute scopeAttr = scope, with filters added to its config.
+// The provider block it names stays in the configuration (.tf) of the step
+// before, as in the adoption workflow the documentation shows.
+func queryListBlock(typeName, label, scopeAttr, scope, filters string) string {
+	return fmt.Sprintf(`
+list %[1]q %[2]q {
+  provider         = flashback
+  include_resource = true
+  config {
+    %[3]s = %[4]q
+    %[5]s
+  }
+}
+`, typeName, label, scopeAttr, scope, filters)
+}

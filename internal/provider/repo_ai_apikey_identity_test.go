@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -22,21 +21,7 @@ import (
 func TestRepoAIAPIKeyIdentity_schema(t *testing.T) {
 	t.Parallel()
 	p := newUnconfiguredProtoProvider(t)
-	s, ok := p.identities.IdentitySchemas[keyType]
-	if !ok {
-		t.Fatalf("%s has no identity schema", keyType)
-	}
-	got := map[string]bool{}
-	for _, a := range s.IdentityAttributes {
-		got[a.Name] = true
-		if !a.Type.Is(tftypes.String) || !a.RequiredForImport || a.OptionalForImport || a.Description == "" {
-			t.Errorf("identity attribute %s: %s, required %t, optional %t, description %q; want a described, required string",
-				a.Name, a.Type, a.RequiredForImport, a.OptionalForImport, a.Description)
-		}
-	}
-	if want := map[string]bool{"repo_id": true, "id": true}; !reflect.DeepEqual(got, want) {
-		t.Errorf("identity attributes %v, want %v", got, want)
-	}
+	p.checkIdentitySchema(keyType, "repo_id", "id")
 }
 
 // importByIdentity is ImportResourceState with an import block's identity.

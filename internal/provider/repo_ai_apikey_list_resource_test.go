@@ -278,22 +278,6 @@ func TestRepoAIAPIKeyList_schema(t *testing.T) {
 	p.checkListSchema(keyType, map[string]string{"repo_id": "required", "name": "optional", "ai_type": "optional"})
 }
 
-// listBlock is a list block of a query file (.tfquery.hcl). The provider
-// block it names stays in the configuration (.tf) of the step before, as in
-// the adoption workflow the documentation shows.
-func listBlock(label, repoID, filters string) string {
-	return fmt.Sprintf(`
-list "flashback_repo_ai_apikey" %[1]q {
-  provider         = flashback
-  include_resource = true
-  config {
-    repo_id = %[2]q
-    %[3]s
-  }
-}
-`, label, repoID, filters)
-}
-
 // The query tests need `terraform query` (Terraform 1.14+), which cannot be
 // built on machines without internet access: they run wherever TERRAFORM
 // names such a CLI, and skip with the reason otherwise. TestRepoAIAPIKeyList_*
@@ -313,7 +297,7 @@ func TestAccRepoAIAPIKeyList_query(t *testing.T) {
 			{Config: env.config(keys)},
 			{
 				Query:  true,
-				Config: listBlock("all", repo, "") + listBlock("beta", repo, fmt.Sprintf("name = %q", beta)),
+				Config: queryListBlock(keyType, "all", "repo_id", repo, "") + queryListBlock(keyType, "beta", "repo_id", repo, fmt.Sprintf("name = %q", beta)),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectIdentity("flashback_repo_ai_apikey.beta", map[string]knownvalue.Check{
 						"repo_id": knownvalue.StringExact(repo),
@@ -349,7 +333,7 @@ func TestAccRepoAIAPIKeyList_queryForbiddenRepo(t *testing.T) {
 			{Config: env.config("")},
 			{
 				Query:       true,
-				Config:      listBlock("all", "someone-elses-repo", ""),
+				Config:      queryListBlock(keyType, "all", "repo_id", "someone-elses-repo", ""),
 				ExpectError: regexp.MustCompile(`(?s)No access to Flashback repo someone-elses-repo.*check repo_id`),
 			},
 		},
