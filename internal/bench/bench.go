@@ -52,9 +52,9 @@ const (
 
 var kinds = []kind{kindFlashback, kindNoop, kindData}
 
-// series is what one run measures in turn: a floor, or the provider against
-// an emulator with one of the latencies. The floors send no requests, so
-// they are measured once for all latencies.
+// series is what each phase measures in turn: a floor, or the provider
+// against an emulator with one of the latencies. The floors send no requests,
+// so one measurement of theirs serves every latency.
 type series struct {
 	kind    kind
 	latency time.Duration
@@ -83,6 +83,8 @@ type options struct {
 	ns          []int
 	latencies   []time.Duration
 	runs        int
+	// planRepeats is how many times each run measures the plan (refresh).
+	planRepeats int
 	repos       int
 	parallelism int
 	// root is the module root; "" finds it with `go env GOMOD`.
@@ -104,7 +106,7 @@ type sample struct {
 }
 
 // result is one (N, latency, phase) row: the median of each measure over the
-// runs, by kind. The floors' samples are the same for every latency.
+// runs (and the plan's repeats), by kind. The floors' samples are the same for every latency.
 type result struct {
 	n       int
 	latency time.Duration
@@ -282,9 +284,40 @@ resource "terraform_data" "k" {
 	}
 }
 
-// measureN runs every series through every phase opts.runs times. The series
-// take turns within each run, so that a change in the machine's load falls on
-// all of them alike.
+// step is one measurement of a run: series s through phase p.
+type step struct {
+	run    int
+	phase  phase
+	series series
+}
+
+// schedule orders a measurement's steps. Each run takes the phases in turn,
+// and within a phase every series takes its turn before the next phase
+// starts, so that the commands compared with each other run seconds apart
+// and a change in the machine's load falls on all of them alike. The plan
+// (refresh) changes nothing, costs little and is held to the tightest
+// target, so each run repeats it planRepeats times, starting each round with
+// the next series so that none always goes first.
+func schedule(runs, planRepeats int, all []series) []step {
+	var steps []step
+	for r := 1; r <= runs; r++ {
+		for _, p := range phases {
+			rounds := 1
+			if p == phasePlan {
+				rounds = planRepeats
+			}
+			for i := range rounds {
+				for j := range all {
+					steps = append(steps, step{run: r, phase: p, series: all[(i+j)%len(all)]})
+				}
+			}
+		}
+	}
+	return steps
+}
+
+// measureN measures every series through every phase, in the order schedule
+// gives.
 func (b *bench) measureN(ctx context.Context, n int) ([]result, error) {
 	all := []series{{kind: kindNoop}, {kind: kindData}}
 	baseURLs := map[time.Duration]string{}
@@ -315,23 +348,20 @@ func (b *bench) measureN(ctx context.Context, n int) ([]result, error) {
 	for _, p := range phases {
 		samples[p] = map[series][]sample{}
 	}
-	for r := 1; r <= b.opts.runs; r++ {
-		for _, s := range all {
-			// The floors talk to no emulator; any one counts their zero
-			// requests.
-			emu, baseURL := emus[s.latency], baseURLs[s.latency]
-			if s.kind != kindFlashback {
-				emu, baseURL = emus[b.opts.latencies[0]], baseURLs[b.opts.latencies[0]]
-			}
-			for _, p := range phases {
-				b.logf("N=%d run %d/%d: %s %s", n, r, b.opts.runs, s, p)
-				smp, err := b.measurePhase(ctx, emu, baseURL, dirs[s], s.kind, p, n)
-				if err != nil {
-					return nil, fmt.Errorf("measuring %s %s of %d keys: %w", s, p, n, err)
-				}
-				samples[p][s] = append(samples[p][s], smp)
-			}
+	for _, st := range schedule(b.opts.runs, b.opts.planRepeats, all) {
+		s := st.series
+		// The floors talk to no emulator; any one counts their zero
+		// requests.
+		emu, baseURL := emus[s.latency], baseURLs[s.latency]
+		if s.kind != kindFlashback {
+			emu, baseURL = emus[b.opts.latencies[0]], baseURLs[b.opts.latencies[0]]
 		}
+		b.logf("N=%d run %d/%d: %s %s", n, st.run, b.opts.runs, s, st.phase)
+		smp, err := b.measurePhase(ctx, emu, baseURL, dirs[s], s.kind, st.phase, n)
+		if err != nil {
+			return nil, fmt.Errorf("measuring %s %s of %d keys: %w", s, st.phase, n, err)
+		}
+		samples[st.phase][s] = append(samples[st.phase][s], smp)
 	}
 	var rows []result
 	for _, lat := range b.opts.latencies {

@@ -33,7 +33,7 @@ func TestBench_smallRun(t *testing.T) {
 	const n, repos = 4, 3
 	latencies := []time.Duration{time.Millisecond, 2 * time.Millisecond}
 	rep, err := run(context.Background(), options{
-		terraform: tf, ns: []int{n}, latencies: latencies, runs: 1, repos: repos, parallelism: 10,
+		terraform: tf, ns: []int{n}, latencies: latencies, runs: 1, planRepeats: 2, repos: repos, parallelism: 10,
 		log: testLog{t},
 	})
 	if err != nil {
@@ -115,7 +115,7 @@ func (l testLog) Write(p []byte) (int, error) {
 // 1.10× for a refresh.
 func TestReport_targets(t *testing.T) {
 	t.Parallel()
-	rep := &report{opts: options{repos: 3, parallelism: 10, runs: 3}}
+	rep := &report{opts: options{repos: 3, parallelism: 10, runs: 3, planRepeats: 3}}
 	row := func(p phase, ours, noop time.Duration) result {
 		return result{n: 200, latency: 100 * time.Millisecond, phase: p, by: map[kind]sample{
 			kindFlashback: {wall: ours}, kindNoop: {wall: noop}, kindData: {wall: time.Second},
@@ -153,5 +153,52 @@ func TestReport_targets(t *testing.T) {
 	md := rep.markdown()
 	if !strings.Contains(md, "| 200 | 100ms | apply (rename) | 9.00 s | 3.00 s | 1.00 s | 3.00 | 5.10 s | 1.76 |") {
 		t.Errorf("the report's rename row does not show the ratios:\n%s", md)
+	}
+}
+
+// The commands compared with each other run back to back: every phase
+// measures each series before the next phase starts, the plan is measured
+// planRepeats times per run, and no series always goes first.
+func TestSchedule_seriesTakeTurnsWithinEachPhase(t *testing.T) {
+	t.Parallel()
+	all := []series{{kind: kindNoop}, {kind: kindData}, {kind: kindFlashback, latency: 20 * time.Millisecond}}
+	const runs, planRepeats = 2, 3
+	steps := schedule(runs, planRepeats, all)
+
+	want := runs * (len(phases) - 1 + planRepeats) * len(all)
+	if len(steps) != want {
+		t.Fatalf("%d steps, want %d", len(steps), want)
+	}
+	i := 0
+	for r := 1; r <= runs; r++ {
+		for _, p := range phases {
+			rounds := 1
+			if p == phasePlan {
+				rounds = planRepeats
+			}
+			firsts := map[series]bool{}
+			for range rounds {
+				seen := map[series]bool{}
+				for range all {
+					st := steps[i]
+					i++
+					if st.run != r || st.phase != p {
+						t.Fatalf("step %d is run %d %s, want run %d %s: every series takes a phase before the next phase starts",
+							i-1, st.run, st.phase, r, p)
+					}
+					if seen[st.series] {
+						t.Fatalf("step %d: %s measured twice in one round of run %d %s", i-1, st.series, r, p)
+					}
+					if len(seen) == 0 {
+						firsts[st.series] = true
+					}
+					seen[st.series] = true
+				}
+			}
+			if len(firsts) != rounds {
+				t.Errorf("run %d %s: the %d rounds start with %d different series, want each round to start with another",
+					r, p, rounds, len(firsts))
+			}
+		}
 	}
 }

@@ -32,6 +32,7 @@ func main() {
 	flag.StringVar(&ns, "n", "200,500", "comma-separated numbers of keys to measure")
 	flag.StringVar(&latencies, "latency", "20ms,100ms", "comma-separated latencies per request of the emulator")
 	flag.IntVar(&opts.runs, "runs", 3, "runs per measurement; the median is reported")
+	flag.IntVar(&opts.planRepeats, "plan-repeats", 3, "times each run measures the plan (refresh), which changes nothing; the median of all runs' plans is reported")
 	flag.IntVar(&opts.repos, "repos", 3, "repos the keys are spread over")
 	flag.IntVar(&opts.parallelism, "parallelism", 10, "terraform -parallelism (10 is Terraform's default)")
 	flag.StringVar(&out, "out", "", "also write the markdown report to this file")
@@ -45,8 +46,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
-	if opts.runs < 1 || opts.repos < 1 || opts.parallelism < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -runs, -repos and -parallelism must be at least 1")
+	if opts.runs < 1 || opts.planRepeats < 1 || opts.repos < 1 || opts.parallelism < 1 {
+		fmt.Fprintln(os.Stderr, "bench: -runs, -plan-repeats, -repos and -parallelism must be at least 1")
 		os.Exit(2)
 	}
 	tf, err := exec.LookPath(opts.terraform)

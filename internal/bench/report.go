@@ -118,14 +118,15 @@ func seconds(d time.Duration) string {
 func (r *report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", r.machine)
-	fmt.Fprintf(&b, "Settings: %d repos, `-parallelism=%d`, median of %d runs. Times are wall-clock seconds of the whole "+
-		"terraform command. The no-op provider and terraform_data send no requests, so they are measured once per N "+
-		"and shown against each latency. ×noop is flashback ÷ the no-op provider; floor is the no-op provider plus "+
+	fmt.Fprintf(&b, "Settings: %d repos, `-parallelism=%d`, median of %d runs; each run measures the plan (refresh) %d "+
+		"times, so its rows are medians of %d. Within a run every phase measures each provider in turn before the "+
+		"next phase starts. Times are wall-clock seconds of the whole terraform command. The no-op provider and "+
+		"terraform_data send no requests, so one measurement of theirs is shown against every latency. ×noop is flashback ÷ the no-op provider; floor is the no-op provider plus "+
 		"the least time the API's round trips add (apply: N × latency ÷ parallelism; plan: one latency; rename and "+
 		"destroy: one latency for the refresh plus N × latency ÷ parallelism), and ×floor is flashback ÷ floor. "+
 		"Requests, bytes (response bodies), connections (new TCP connections) and peak RSS (the largest "+
 		"`terraform-provider-*` process of the command) are flashback's.\n\n",
-		r.opts.repos, r.opts.parallelism, r.opts.runs)
+		r.opts.repos, r.opts.parallelism, r.opts.runs, r.opts.planRepeats, r.opts.runs*r.opts.planRepeats)
 	b.WriteString("| N | latency | phase | flashback | noop | terraform_data | ×noop | floor | ×floor | GET | POST | PUT | DELETE | bytes | conns | peak RSS flashback | peak RSS noop |\n")
 	b.WriteString("|--:|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, res := range r.results {
