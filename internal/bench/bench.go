@@ -79,10 +79,10 @@ const (
 var phases = []phase{phaseCreate, phasePlan, phaseRename, phaseDestroy}
 
 type options struct {
-	terraform   string
-	ns          []int
-	latencies   []time.Duration
-	runs        int
+	terraform string
+	ns        []int
+	latencies []time.Duration
+	runs      int
 	// planRepeats is how many times each run measures the plan (refresh).
 	planRepeats int
 	repos       int
@@ -356,11 +356,11 @@ func (b *bench) measureN(ctx context.Context, n int) ([]result, error) {
 		if s.kind != kindFlashback {
 			emu, baseURL = emus[b.opts.latencies[0]], baseURLs[b.opts.latencies[0]]
 		}
-		b.logf("N=%d run %d/%d: %s %s", n, st.run, b.opts.runs, s, st.phase)
 		smp, err := b.measurePhase(ctx, emu, baseURL, dirs[s], s.kind, st.phase, n)
 		if err != nil {
 			return nil, fmt.Errorf("measuring %s %s of %d keys: %w", s, st.phase, n, err)
 		}
+		b.logf("N=%d run %d/%d: %s %s: %s", n, st.run, b.opts.runs, s, st.phase, seconds(smp.wall))
 		samples[st.phase][s] = append(samples[st.phase][s], smp)
 	}
 	var rows []result
