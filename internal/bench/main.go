@@ -3,8 +3,9 @@
 // latencies), it times terraform apply (create), plan (refresh), apply
 // (rename) and destroy, counts the requests and bytes the emulator serves and
 // records the provider process's peak memory. The floor is the same N
-// resources of a provider with the same schema that does no I/O
-// (testdata/noop) and N terraform_data resources, measured in the same run.
+// resources of a provider with the same schema that does no I/O (package
+// noop, served by testdata/noop) and N terraform_data resources, measured in
+// the same run.
 // Run it with `make bench`.
 package main
 

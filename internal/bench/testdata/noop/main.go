@@ -1,190 +1,22 @@
-// Command terraform-provider-noop is the benchmark's floor: a provider with
-// the shape of flashback_repo_ai_apikey whose resource does no work, so that
-// what it costs is Terraform's and the plugin protocol's share alone.
+// Command terraform-provider-noop serves the benchmark's floor provider
+// (internal/bench/noop).
 package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log"
-	"regexp"
-	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
-	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/flashbacknetwork/terraform-provider-flashback/internal/bench/noop"
 )
 
 func main() {
-	err := providerserver.Serve(context.Background(), func() provider.Provider { return noopProvider{} }, providerserver.ServeOpts{
+	err := providerserver.Serve(context.Background(), noop.New, providerserver.ServeOpts{
 		Address:         "registry.terraform.io/bench/noop",
 		ProtocolVersion: 6,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-}
-
-type noopProvider struct{}
-
-func (noopProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
-	resp.TypeName = "noop"
-}
-
-func (noopProvider) Schema(context.Context, provider.SchemaRequest, *provider.SchemaResponse) {}
-
-func (noopProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {
-}
-
-func (noopProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{func() resource.Resource { return thing{} }}
-}
-
-func (noopProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }
-
-// thing mirrors flashback_repo_ai_apikey's schema: its attributes, their
-// validators and plan modifiers, and its identity, so that Terraform and the
-// framework do the same work per resource.
-type thing struct{}
-
-type thingModel struct {
-	ID        types.String `tfsdk:"id"`
-	RepoID    types.String `tfsdk:"repo_id"`
-	Name      types.String `tfsdk:"name"`
-	AIType    types.String `tfsdk:"ai_type"`
-	Keepers   types.Map    `tfsdk:"keepers"`
-	Key       types.String `tfsdk:"key"`
-	Secret    types.String `tfsdk:"secret"`
-	CreatedAt types.String `tfsdk:"created_at"`
-}
-
-func (thing) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_thing"
-}
-
-func (thing) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	stable := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
-	resp.Schema = schema.Schema{
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{Computed: true, PlanModifiers: stable},
-			"repo_id": schema.StringAttribute{Required: true, PlanModifiers: replace,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
-			"name": schema.StringAttribute{Required: true, Validators: []validator.String{
-				stringvalidator.LengthAtLeast(1),
-				stringvalidator.RegexMatches(regexp.MustCompile(`\S`), "must not be empty or only white space"),
-			}},
-			"ai_type": schema.StringAttribute{Required: true, PlanModifiers: replace,
-				Validators: []validator.String{stringvalidator.OneOf("OPENAI", "GOOGLE", "ANTHROPIC", "AWS", "OTHER")}},
-			"keepers": schema.MapAttribute{ElementType: types.StringType, Optional: true, Computed: true,
-				PlanModifiers: []planmodifier.Map{emptyKeepers{}, mapplanmodifier.RequiresReplaceIf(
-					func(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
-						resp.RequiresReplace = req.PlanValue.IsUnknown() || len(req.PlanValue.Elements()) > 0 || len(req.StateValue.Elements()) > 0
-					}, "entries changed", "entries changed")}},
-			"key":        schema.StringAttribute{Computed: true, PlanModifiers: stable},
-			"secret":     schema.StringAttribute{Computed: true, Sensitive: true, PlanModifiers: stable},
-			"created_at": schema.StringAttribute{Computed: true, PlanModifiers: stable},
-		},
-	}
-}
-
-// emptyKeepers plans an unset keepers as {}, as the resource does.
-type emptyKeepers struct{}
-
-func (emptyKeepers) Description(context.Context) string         { return "unset is {}" }
-func (emptyKeepers) MarkdownDescription(context.Context) string { return "unset is {}" }
-func (emptyKeepers) PlanModifyMap(_ context.Context, req planmodifier.MapRequest, resp *planmodifier.MapResponse) {
-	if req.ConfigValue.IsNull() && !req.Plan.Raw.IsNull() {
-		resp.PlanValue = types.MapValueMust(types.StringType, map[string]attr.Value{})
-	}
-}
-
-func (thing) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m thingModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.ID = types.StringValue(randomHex(16))
-	m.Key = types.StringValue("FB_AI_" + randomHex(12))
-	m.Secret = types.StringValue(randomHex(36))
-	m.CreatedAt = types.StringValue(time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"))
-	m.Keepers = keepersOrEmpty(m.Keepers)
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
-	resp.Diagnostics.Append(setIdentity(ctx, m, resp.Identity)...)
-}
-
-// IdentitySchema mirrors the resource's identity, which Terraform keeps and
-// sends beside every state.
-func (thing) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"repo_id": identityschema.StringAttribute{RequiredForImport: true},
-		"id":      identityschema.StringAttribute{RequiredForImport: true},
-	}}
-}
-
-// setIdentity sets the identity from m, as the resource does on every
-// create, read and update.
-func setIdentity(ctx context.Context, m thingModel, identity *tfsdk.ResourceIdentity) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if identity == nil {
-		return diags
-	}
-	diags.Append(identity.SetAttribute(ctx, path.Root("repo_id"), m.RepoID)...)
-	diags.Append(identity.SetAttribute(ctx, path.Root("id"), m.ID)...)
-	return diags
-}
-
-// Read decodes the state and writes it back, as any real Read must at the
-// least: a Read that did nothing would make the floor lower than any
-// provider can reach.
-func (thing) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m thingModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
-	resp.Diagnostics.Append(setIdentity(ctx, m, resp.Identity)...)
-}
-
-func (thing) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m thingModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m.Keepers = keepersOrEmpty(m.Keepers)
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
-	resp.Diagnostics.Append(setIdentity(ctx, m, resp.Identity)...)
-}
-
-// keepersOrEmpty is what the resource stores for keepers left unset: {}.
-func keepersOrEmpty(k types.Map) types.Map {
-	if k.IsUnknown() || k.IsNull() {
-		return types.MapValueMust(types.StringType, map[string]attr.Value{})
-	}
-	return k
-}
-
-func (thing) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
