@@ -106,7 +106,8 @@ type sample struct {
 }
 
 // result is one (N, latency, phase) row: the median of each measure over the
-// runs (and the plan's repeats), by kind. The floors' samples are the same for every latency.
+// runs (and the plan's repeats), by kind. The floors' samples are the same
+// for every latency.
 type result struct {
 	n       int
 	latency time.Duration
@@ -284,7 +285,7 @@ resource "terraform_data" "k" {
 	}
 }
 
-// step is one measurement of a run: series s through phase p.
+// step is one measurement of a run: one series through one phase.
 type step struct {
 	run    int
 	phase  phase

@@ -121,8 +121,8 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "Settings: %d repos, `-parallelism=%d`, median of %d runs; each run measures the plan (refresh) %d "+
 		"times, so its rows are medians of %d. Within a run every phase measures each provider in turn before the "+
 		"next phase starts. Times are wall-clock seconds of the whole terraform command. The no-op provider and "+
-		"terraform_data send no requests, so one measurement of theirs is shown against every latency. ×noop is flashback ÷ the no-op provider; floor is the no-op provider plus "+
-		"the least time the API's round trips add (apply: N × latency ÷ parallelism; plan: one latency; rename and "+
+		"terraform_data send no requests, so one measurement of theirs is shown against every latency. ×noop is "+
+		"flashback ÷ the no-op provider; floor is the no-op provider plus the least time the API's round trips add (apply: N × latency ÷ parallelism; plan: one latency; rename and "+
 		"destroy: one latency for the refresh plus N × latency ÷ parallelism), and ×floor is flashback ÷ floor. "+
 		"Requests, bytes (response bodies), connections (new TCP connections) and peak RSS (the largest "+
 		"`terraform-provider-*` process of the command) are flashback's.\n\n",
