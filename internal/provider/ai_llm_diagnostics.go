@@ -44,8 +44,11 @@ func llmSent(name, aiType, endpoint *string, secret, key bool) []string {
 	return sent
 }
 
-func llmSentByCreate(req client.CreateAILLMRequest) []string {
-	return llmSent(&req.Name, &req.AIType, &req.Endpoint, req.Secret != "", req.Key != "")
+// llmCreateRef names the configuration a create is for, with what it sends.
+func llmCreateRef(req client.CreateAILLMRequest) objectRef {
+	ref := aiLLMRef(req.WorkspaceID, "").sending(llmSent(&req.Name, &req.AIType, &req.Endpoint, req.Secret != "", req.Key != ""))
+	ref.name = req.Name
+	return ref
 }
 
 func llmSentByUpdate(req client.UpdateAILLMRequest) []string {

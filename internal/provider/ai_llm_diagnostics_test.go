@@ -22,8 +22,8 @@ func TestLLMErrorDiag_adviceFitsTheError(t *testing.T) {
 	name := "m"
 	rename := llmSentByUpdate(client.UpdateAILLMRequest{Name: &name})
 	ws, byID := aiLLMRef("w", "id-1"), aiLLMRef("", "id-1")
-	created := (&llmCreateRecovery{req: client.CreateAILLMRequest{WorkspaceID: "w", Name: "n", AIType: "OPENAI",
-		Endpoint: "https://e.example.com", Secret: secret, Key: key}}).ref()
+	created := llmCreateRef(client.CreateAILLMRequest{WorkspaceID: "w", Name: "n", AIType: "OPENAI",
+		Endpoint: "https://e.example.com", Secret: secret, Key: key})
 	waitAdvice := "run Terraform again later"
 	cases := []struct {
 		name, op string

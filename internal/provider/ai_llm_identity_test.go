@@ -249,6 +249,8 @@ func TestAccAILLM_identityOnOlderCLIs(t *testing.T) {
 				},
 				Check: env.checkLLMServer("sk-first-secret"),
 			},
+			// A refresh fills in org_id and created_at, which the import reads.
+			{RefreshState: true},
 			{
 				Config:                  env.config(renamed.hcl()),
 				ResourceName:            testLLMAddr,

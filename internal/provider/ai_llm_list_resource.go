@@ -63,7 +63,7 @@ func newAILLMListResource() list.ListResource {
 func listAILLMs(ctx context.Context, data *providerData, cfg aiLLMListConfig) ([]client.AILLM, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	workspaceID := cfg.WorkspaceID.ValueString()
-	llms, err := data.llmLists.List(ctx, workspaceID)
+	llms, err := data.llms.lists.List(ctx, workspaceID)
 	if err != nil {
 		diags.Append(errorDiag("list", aiLLMRef(workspaceID, ""), err))
 		return nil, diags

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -79,10 +80,10 @@ func (r *aiLLMResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: "The configuration's name, unique within its workspace. Changing it renames the " +
-					"configuration in place.",
+				MarkdownDescription: "The configuration's name, unique within its workspace, which must not be empty " +
+					"or only white space. Changing it renames the configuration in place.",
 				Required:   true,
-				Validators: []validator.String{notEmpty},
+				Validators: nameValidators(),
 			},
 			"ai_type": schema.StringAttribute{
 				MarkdownDescription: "The upstream AI provider: one of " + markdownList(client.AITypes()) +
@@ -137,14 +138,17 @@ func (r *aiLLMResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					"Removing key creates a new configuration.", "Removing `key` creates a new configuration.")},
 			},
 			"org_id": schema.StringAttribute{
-				MarkdownDescription: "The ID of the organization the workspace belongs to.",
-				Computed:            true,
-				PlanModifiers:       stable,
+				MarkdownDescription: "The ID of the organization the workspace belongs to. Flashback's create " +
+					"response does not say, so it is null right after the configuration is created and filled in by " +
+					"the next refresh, which never plans a change for it.",
+				Computed:      true,
+				PlanModifiers: stable,
 			},
 			"created_at": schema.StringAttribute{
-				MarkdownDescription: "When the configuration was created, as an RFC 3339 timestamp in UTC.",
-				Computed:            true,
-				PlanModifiers:       stable,
+				MarkdownDescription: "When the configuration was created, as an RFC 3339 timestamp in UTC. Null right " +
+					"after the create, like `org_id`, and filled in by the next refresh.",
+				Computed:      true,
+				PlanModifiers: stable,
 			},
 		},
 	}
@@ -164,11 +168,6 @@ func (r *aiLLMResource) ConfigValidators(context.Context) []resource.ConfigValid
 
 func (r *aiLLMResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *aiLLMResource) lookup() listLookup[client.AILLM] {
-	return listLookup[client.AILLM]{lists: r.data.llmLists, id: func(l client.AILLM) string { return l.ID },
-		what: "AI LLM configuration", tuning: r.data.tuning}
 }
 
 func (r *aiLLMResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -193,40 +192,22 @@ func (r *aiLLMResource) Create(ctx context.Context, req resource.CreateRequest, 
 		Key:         plan.Key.ValueString(),
 	}
 
-	// Lists sent from here on may show the new configuration.
-	began := time.Now()
-	id, diags := r.create(ctx, create)
+	id, diags := r.createLLM(ctx, create)
 	resp.Diagnostics.Append(diags...)
 	if id == "" {
 		return
 	}
+	// Only the id comes back, and reading the list for org_id and created_at
+	// would cost every create a second round trip: the next refresh fills
+	// them.
 	plan.ID = types.StringValue(id)
 	plan.OrgID, plan.CreatedAt = types.StringNull(), types.StringNull()
-
-	// Only the id comes back: org_id and created_at are in the list. Not
-	// finding it there yet is no reason to lose a configuration that exists.
-	listed, err := r.lookup().findCreated(ctx, create.WorkspaceID, id, began)
-	switch {
-	case err != nil:
-		resp.Diagnostics.AddWarning("Created AI LLM configuration not read back",
-			fmt.Sprintf("AI LLM configuration %s was created in workspace %s, but listing the workspace's configurations "+
-				"afterwards failed: %s. org_id and created_at stay empty until the next refresh.", id, create.WorkspaceID, err))
-	case listed == nil:
-		resp.Diagnostics.AddWarning("Created AI LLM configuration not listed yet",
-			fmt.Sprintf("AI LLM configuration %s was created in workspace %s but does not appear in the workspace's list "+
-				"yet. org_id and created_at stay empty until the next refresh.", id, create.WorkspaceID))
-	default:
-		plan.OrgID = types.StringValue(listed.OrgID)
-		plan.CreatedAt = types.StringValue(formatLLMCreatedAt(listed.CreatedAt))
-	}
 	tflog.Info(ctx, "created AI LLM configuration", map[string]any{"workspace_id": create.WorkspaceID, "id": id})
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	resp.Diagnostics.Append(aiLLMIdentity.set(ctx, resp.State, resp.Identity)...)
-	if plan.CreatedAt.IsNull() {
-		// Without created_at a later read could not tell a configuration the
-		// list does not show yet from one deleted since.
-		resp.Diagnostics.Append(r.data.rememberCreated(ctx, resp.Private)...)
-	}
+	// Until a list shows it, a read cannot tell a configuration not listed
+	// yet from one deleted since.
+	resp.Diagnostics.Append(r.data.engine.rememberCreated(ctx, resp.Private)...)
 }
 
 func (r *aiLLMResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -239,24 +220,15 @@ func (r *aiLLMResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	ctx = maskSecret(maskSecret(maskToken(ctx, r.data.token), state.Secret.ValueString()), state.Key.ValueString())
 	workspaceID, id := state.WorkspaceID.ValueString(), state.ID.ValueString()
 
-	listed, err := r.lookup().find(ctx, workspaceID, id, r.data.recentlyCreated(state.CreatedAt))
+	llms := r.data.llms
+	ref := aiLLMRef(workspaceID, id)
+	found, err := llms.find(ctx, workspaceID, id, llms.recentlyCreated(state.CreatedAt))
 	if err != nil {
-		resp.Diagnostics.Append(errorDiag("read", aiLLMRef(workspaceID, id), err))
+		resp.Diagnostics.Append(errorDiag("read", ref, err))
 		return
 	}
-	if listed == nil && r.data.tooNewToBeListed(ctx, state.CreatedAt, req.Private) {
-		// Removing it would make the next apply try to create it again, which
-		// Flashback refuses: the name is taken by this very configuration.
-		resp.Diagnostics.AddWarning("AI LLM configuration not listed yet",
-			fmt.Sprintf("AI LLM configuration %s was created in workspace %s moments ago and the workspace's list does "+
-				"not show it yet; it is kept in the state. A later refresh reads it again.", id, workspaceID))
-		return
-	}
+	listed := llms.settle(ctx, req, resp, readState{ref: ref, createdAt: state.CreatedAt}, found)
 	if listed == nil {
-		resp.Diagnostics.AddWarning("AI LLM configuration deleted outside Terraform",
-			fmt.Sprintf("AI LLM configuration %s no longer exists in workspace %s; it will be created again on the next "+
-				"apply.", id, workspaceID))
-		resp.State.RemoveResource(ctx)
 		return
 	}
 	applyListedLLM(&state, *listed)
@@ -277,8 +249,7 @@ func (r *aiLLMResource) Update(ctx context.Context, req resource.UpdateRequest, 
 
 	update := llmChanges(plan, state, cfg)
 	if update != (client.UpdateAILLMRequest{}) {
-		err := r.data.client.AILLMs.Update(ctx, id, update)
-		r.data.llmLists.Invalidate(workspaceID)
+		err := r.data.llms.write(workspaceID, func() error { return r.data.client.AILLMs.Update(ctx, id, update) })
 		if err != nil {
 			resp.Diagnostics.Append(errorDiag("update", aiLLMRef(workspaceID, id).sending(llmSentByUpdate(update)), err))
 			return
@@ -327,8 +298,7 @@ func (r *aiLLMResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	workspaceID, id := state.WorkspaceID.ValueString(), state.ID.ValueString()
 	ref := aiLLMRef(workspaceID, id)
 
-	err := r.data.client.AILLMs.Delete(ctx, id)
-	r.data.llmLists.Invalidate(workspaceID)
+	err := r.data.llms.write(workspaceID, func() error { return r.data.client.AILLMs.Delete(ctx, id) })
 	switch {
 	case err == nil || client.IsNotFound(err):
 		return
@@ -346,7 +316,7 @@ func (r *aiLLMResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 // usedBy returns the repositories that use the configuration, as a list sent
 // after the refused delete shows them; nil if it cannot tell.
 func (r *aiLLMResource) usedBy(ctx context.Context, workspaceID, id string) []client.AILLMRepo {
-	llms, err := r.data.llmLists.ListFresh(ctx, workspaceID, time.Now())
+	llms, err := r.data.llms.lists.ListFresh(ctx, workspaceID, time.Now())
 	if err != nil {
 		tflog.Warn(ctx, "cannot list the workspace to tell why the delete was refused", map[string]any{
 			"workspace_id": workspaceID, "error": err.Error(),
@@ -422,16 +392,44 @@ func applyListedLLM(m *aiLLMModel, l client.AILLM) {
 	m.AIType = types.StringValue(l.AIType)
 	m.Endpoint = types.StringValue(l.Endpoint)
 	m.OrgID = types.StringValue(l.OrgID)
-	m.CreatedAt = types.StringValue(formatLLMCreatedAt(l.CreatedAt))
+	m.CreatedAt = types.StringValue(normalizeTimestamp(l.CreatedAt))
 }
 
-// formatLLMCreatedAt writes a creation time in the API's own layout, in UTC,
-// so that state holds one spelling of it whatever the server's offset. A
-// value that does not parse is kept as the server wrote it.
-func formatLLMCreatedAt(raw string) string {
-	at, err := time.Parse(time.RFC3339Nano, raw)
-	if err != nil {
-		return raw
+// newLLMCollection declares the AI LLM configurations: listed by workspace,
+// with names unique in a workspace, so a lost create is repeated as it was
+// sent: Flashback refuses a second one (see repeatRule).
+func newLLMCollection(c *client.Client, ttl time.Duration, e *engine) *collection[client.AILLM] {
+	return &collection[client.AILLM]{
+		kind:         aiLLMKind,
+		resourceType: "flashback_ai_llm",
+		repeat:       repeatAsSent,
+		lists:        client.NewListCache(c.AILLMs.List, llmID, ttl),
+		id:           llmID,
+		name:         func(l client.AILLM) string { return l.Name },
+		createdAt:    func(l client.AILLM) string { return l.CreatedAt },
+		importID:     func(_ string, l client.AILLM) string { return l.ID },
+		describe: func(l client.AILLM) string {
+			return fmt.Sprintf("ai_type %s, endpoint %q", l.AIType, l.Endpoint)
+		},
+		engine: e,
 	}
-	return at.UTC().Format(createdAtLayout)
+}
+
+func llmID(l client.AILLM) string { return l.ID }
+
+// createLLM creates a configuration through the create engine, and returns
+// its ID.
+func (r *aiLLMResource) createLLM(ctx context.Context, req client.CreateAILLMRequest) (string, diag.Diagnostics) {
+	return createObject(ctx, r.data.llms, createOp[client.AILLM, string]{
+		scope: req.WorkspaceID,
+		ref:   llmCreateRef(req),
+		name:  req.Name,
+		post: func(ctx context.Context, _ string) (string, string, error) {
+			id, err := r.data.client.AILLMs.Create(ctx, req)
+			return id, id, err
+		},
+		same: func(l client.AILLM, name string) bool {
+			return l.Name == name && l.AIType == req.AIType && l.Endpoint == req.Endpoint
+		},
+	})
 }

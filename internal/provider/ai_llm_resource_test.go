@@ -263,22 +263,7 @@ func (e *llmTestEnv) newClientNoT() *client.Client {
 
 // checkLLMsDestroyed proves that no configuration of the state is left.
 func (e *llmTestEnv) checkLLMsDestroyed(s *terraform.State) error {
-	c := e.newClientNoT()
-	for _, rs := range s.RootModule().Resources {
-		if rs.Type != "flashback_ai_llm" {
-			continue
-		}
-		llms, err := c.AILLMs.List(context.Background(), rs.Primary.Attributes["workspace_id"])
-		if err != nil {
-			return err
-		}
-		for _, l := range llms {
-			if l.ID == rs.Primary.ID {
-				return fmt.Errorf("AI LLM configuration %s still exists after destroy", l.ID)
-			}
-		}
-	}
-	return nil
+	return checkDestroyedThrough(e.newClientNoT(), e.emu, s)
 }
 
 // checkNoValidate proves the provider never asked Flashback to validate a
@@ -339,8 +324,10 @@ func TestAccAILLM_basic(t *testing.T) {
 				statecheck.ExpectKnownValue(testLLMAddr, pathSecretWO, knownvalue.Null()),
 				statecheck.ExpectKnownValue(testLLMAddr, pathSecretWOVersion, knownvalue.Null()),
 				statecheck.ExpectKnownValue(testLLMAddr, pathLLMKey, knownvalue.Null()),
-				statecheck.ExpectKnownValue(testLLMAddr, pathOrgID, knownvalue.StringRegexp(regexp.MustCompile(`^.+$`))),
-				statecheck.ExpectKnownValue(testLLMAddr, pathCreatedAt, knownvalue.StringRegexp(createdAtPattern)),
+				// The create's answer has only the id: the next refresh fills
+				// these in.
+				statecheck.ExpectKnownValue(testLLMAddr, pathOrgID, knownvalue.Null()),
+				statecheck.ExpectKnownValue(testLLMAddr, pathCreatedAt, knownvalue.Null()),
 			},
 			Check: resource.ComposeAggregateTestCheckFunc(
 				env.checkLLMServer("sk-first-secret"),
@@ -349,14 +336,25 @@ func TestAccAILLM_basic(t *testing.T) {
 					if env.emu == nil {
 						return nil
 					}
+					// One round trip: the create, and no list to read it back.
 					if n := env.emu.Requests(http.MethodPost, emulator.OpLLMCreate); n != 1 {
 						return fmt.Errorf("%d creates, want 1", n)
+					}
+					if n := env.emu.Requests(http.MethodGet, emulator.OpLLMList); n != 0 {
+						return fmt.Errorf("%d lists during the create, want none", n)
 					}
 					if l := env.emu.LLMs(env.workspace); len(l) != 1 || l[0].OrgID != emulator.DefaultOrgID {
 						return fmt.Errorf("the server's configurations %v are not the one of organization %s", l, emulator.DefaultOrgID)
 					}
 					return nil
 				},
+			),
+		}, {
+			// The refresh fills in what the create's answer lacks.
+			RefreshState: true,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(testLLMAddr, "org_id", emulator.DefaultOrgID),
+				resource.TestMatchResourceAttr(testLLMAddr, "created_at", createdAtPattern),
 			),
 		}},
 	})
@@ -392,7 +390,9 @@ func TestAccAILLM_updateInPlace(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             env.checkLLMsDestroyed,
 		Steps: []resource.TestStep{
-			env.llmStep(base, plancheck.ResourceActionCreate, "sk-first-secret", nil, keep()...),
+			// created_at is null until a refresh: every later step refreshes
+			// first, and keeps it.
+			env.llmStep(base, plancheck.ResourceActionCreate, "sk-first-secret", nil, sameID.AddStateValue(testLLMAddr, pathID)),
 			env.llmStep(renamed, update, "sk-first-secret", [][]string{{"name"}}, keep()...),
 			env.llmStep(retyped, update, "sk-first-secret", [][]string{{"aiType"}}, keep()...),
 			env.llmStep(moved, update, "sk-first-secret", [][]string{{"endpoint"}}, keep()...),
@@ -454,6 +454,8 @@ func TestAccAILLM_import(t *testing.T) {
 		CheckDestroy:             env.checkLLMsDestroyed,
 		Steps: []resource.TestStep{
 			{Config: hcl},
+			// A refresh fills in org_id and created_at, which the import reads.
+			{RefreshState: true},
 			{
 				Config:            hcl,
 				ResourceName:      testLLMAddr,
@@ -530,6 +532,12 @@ func TestAccAILLM_deletedOutsideTerraform(t *testing.T) {
 				Config:            env.config(cfg.hcl()),
 				ConfigStateChecks: []statecheck.StateCheck{differ.AddStateValue(testLLMAddr, pathID)},
 				Check:             resource.TestCheckResourceAttrWith(testLLMAddr, "id", func(v string) error { firstID = v; return nil }),
+			},
+			{
+				// A refresh lists the configuration. Until a list has shown
+				// it, one that a list does not show may just not be listed
+				// yet, and is kept for a while.
+				RefreshState: true,
 			},
 			{
 				PreConfig: func() {
@@ -688,7 +696,8 @@ func TestAccAILLM_forbiddenWorkspace(t *testing.T) {
 	})
 }
 
-// A create Flashback refuses says which values it refused and never that
+// A create Flashback refuses because the name is taken names the
+// configuration that holds it, with its import command, and never says that
 // waiting would help.
 func TestAccAILLM_createRefused(t *testing.T) {
 	env := newLLMTestEnv(t)
@@ -706,44 +715,79 @@ func TestAccAILLM_createRefused(t *testing.T) {
 		ProtoV6ProviderFactories: env.factories(),
 		Steps: []resource.TestStep{{
 			Config: env.config(cfg.hcl()),
-			ExpectError: regexp.MustCompile(`(?s)Cannot create AI LLM configuration.*400 Bad Request.*already\s+exists.*` +
-				`Flashback\s+refused\s+the\s+values\s+sent\s+\(name\s+"` + name + `",\s+ai_type\s+"OPENAI",\s+endpoint\s+` +
-				`"https://api.openai.com/v1",\s+the\s+secret\s+\(not\s+shown\)\):\s+change\s+them\s+as\s+its\s+message\s+says`),
+			ExpectError: errorRE(`Cannot create AI LLM configuration .*400 Bad Request.*already exists.* already holds an ` +
+				`AI LLM configuration named "` + name + `": ` + uuidRE + ` \(ai_type GOOGLE.* terraform import ` +
+				`flashback_ai_llm.<name> ` + uuidRE + `.* If it is someone else's, give this one another name`),
 		}},
 	})
 }
 
-// A 500 after Flashback made the configuration: the recovery finds it, names
-// it, says how to import it, and deletes nothing.
-func TestAccAILLM_createOutcomeUnknown(t *testing.T) {
+// A 500 after Flashback made the configuration: the repeat is refused, and
+// the error names what the lost create made, says how to import it, and
+// deletes nothing. The same apply run again, as a pipeline does, is refused
+// too, and names the configuration by ID with its import command; importing
+// it completes the configuration with one configuration on the server.
+func TestAccAILLM_createOutcomeUnknownRerunNamesItThenImports(t *testing.T) {
 	env := newLLMTestEnv(t)
 	emu := env.emulator(t)
 	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpLLMCreate, Status: http.StatusInternalServerError, AfterAct: true, Count: 1})
+	cfg := env.config(env.llm("lost-answer").hcl())
+	var made string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
+		CheckDestroy:             env.checkLLMsDestroyed,
 		Steps: []resource.TestStep{
 			{
-				Config: env.config(env.llm("lost-answer").hcl()),
-				ExpectError: regexp.MustCompile(`(?s)Cannot create AI LLM configuration.*unknown outcome.*500.*named\s+"lost-answer":\s+` +
-					`[0-9a-f-]{36}\s+\(ai_type\s+OPENAI.*probably\s+this\s+request's\).*neither\s+adopted\s+nor\s+deleted.*` +
-					`terraform\s+import\s+flashback_ai_llm.<name>\s+[0-9a-f-]{36}`),
+				Config: cfg,
+				ExpectError: errorRE(`Cannot create AI LLM configuration .*unknown outcome .*500.* named "lost-answer": ` +
+					uuidRE + ` \(ai_type OPENAI.* probably this create's lost answer.* neither adopted nor deleted.* ` +
+					`terraform import flashback_ai_llm.<name> ` + uuidRE),
 			},
 			{
-				// Nothing was deleted, and the one configuration Flashback made
-				// is left for the user to import.
+				// Nothing was deleted, and the rerun sends one create, which
+				// Flashback refuses: the name is taken by what the first made.
 				PreConfig: func() {
 					if n := emu.Requests(http.MethodDelete, emulator.OpLLMDelete); n != 0 {
 						t.Errorf("%d deletes, want none", n)
 					}
-					if n := emu.Requests(http.MethodPost, emulator.OpLLMCreate); n != 1 {
-						t.Errorf("%d creates, want 1: the create must not be repeated once a candidate is listed", n)
+					l := emu.LLMs(env.workspace)
+					if len(l) != 1 || l[0].Name != "lost-answer" {
+						t.Fatalf("the server holds %v, want the one configuration the create made", l)
 					}
-					if l := emu.LLMs(env.workspace); len(l) != 1 || l[0].Name != "lost-answer" {
-						t.Errorf("the server holds %v, want the one configuration the create made", l)
+					made = l[0].ID
+					emu.ResetCounters()
+				},
+				Config: cfg,
+				ExpectError: errorRE(`Cannot create AI LLM configuration .* was refused: .*400.* already holds an AI LLM ` +
+					`configuration named "lost-answer": ` + uuidRE + `.* An earlier apply whose answer was lost may have ` +
+					`made it.* terraform import flashback_ai_llm.<name> ` + uuidRE),
+			},
+			{
+				PreConfig: func() {
+					if l := emu.LLMs(env.workspace); len(l) != 1 || l[0].ID != made {
+						t.Fatalf("the server holds %v after the rerun, want only %s", l, made)
+					}
+					if n := emu.Requests(http.MethodPost, emulator.OpLLMCreate); n != 1 {
+						t.Errorf("the rerun sent %d creates, want 1", n)
 					}
 				},
-				Config:   env.config(""),
-				PlanOnly: true,
+				Config:             cfg,
+				ResourceName:       testLLMAddr,
+				ImportState:        true,
+				ImportStatePersist: true,
+				ImportStateIdFunc:  func(*terraform.State) (string, error) { return made, nil },
+			},
+			{
+				// The import has no secret: this apply sends it.
+				Config: cfg,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttrPtr(testLLMAddr, "id", &made),
+					env.checkLLMServer("sk-first-secret"),
+				),
+			},
+			{
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
 	})

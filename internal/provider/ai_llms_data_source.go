@@ -55,7 +55,7 @@ func listedAILLM(l client.AILLM) listedAILLMModel {
 		Endpoint:    endpoint,
 		OrgID:       types.StringValue(l.OrgID),
 		WorkspaceID: types.StringValue(l.WorkspaceID),
-		CreatedAt:   types.StringValue(formatLLMCreatedAt(l.CreatedAt)),
+		CreatedAt:   types.StringValue(normalizeTimestamp(l.CreatedAt)),
 		RepoIDs:     repoIDs,
 	}
 }
@@ -135,7 +135,7 @@ func (d *aiLLMsDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	ctx = maskToken(ctx, d.data.token)
 	workspaceID := cfg.WorkspaceID.ValueString()
 
-	llms, err := d.data.llmLists.List(ctx, workspaceID)
+	llms, err := d.data.llms.lists.List(ctx, workspaceID)
 	if err != nil {
 		resp.Diagnostics.Append(errorDiag("list", aiLLMRef(workspaceID, ""), err))
 		return

@@ -80,7 +80,7 @@ func listAIPolicies(ctx context.Context, data *providerData, cfg aiPolicyListCon
 			return nil, diags
 		}
 	}
-	policies, err := data.policyLists.List(ctx, scope.key())
+	policies, err := data.policies.lists.List(ctx, scope.key())
 	if err != nil {
 		diags.Append(errorDiag("list", scope.ref("", ""), err))
 		return nil, diags

@@ -97,9 +97,10 @@ func (r *aiPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				PlanModifiers: replace,
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: "The policy's display name. Flashback does not require it to be unique.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				MarkdownDescription: "The policy's display name, which must not be empty or only white space. " +
+					"Flashback does not require it to be unique.",
+				Required:   true,
+				Validators: nameValidators(),
 			},
 			"content": schema.StringAttribute{
 				MarkdownDescription: "The rule itself, in natural language, such as \"Do not allow sharing of " +
@@ -184,7 +185,7 @@ func (r *aiPolicyResource) Create(ctx context.Context, req resource.CreateReques
 		RiskType:    plan.RiskType.ValueString(),
 		ActionType:  action,
 	}
-	created, diags := r.create(ctx, in)
+	created, diags := r.createPolicy(ctx, in)
 	resp.Diagnostics.Append(diags...)
 	if created == nil {
 		return
@@ -207,16 +208,13 @@ func (r *aiPolicyResource) Read(ctx context.Context, req resource.ReadRequest, r
 	scope := scopeOf(state)
 	id := state.ID.ValueString()
 
-	p, err := r.find(ctx, scope, id)
+	found, err := r.find(ctx, scope, id)
 	if err != nil {
 		resp.Diagnostics.Append(errorDiag("read", scope.ref(id, ""), err))
 		return
 	}
+	p := r.data.policies.settle(ctx, req, resp, readState{ref: scope.ref(id, state.Name.ValueString()), createdAt: state.CreatedAt}, found)
 	if p == nil {
-		resp.Diagnostics.AddWarning("AI policy deleted outside Terraform", fmt.Sprintf(
-			"AI policy %s (%q) no longer exists in %s, so Flashback no longer enforces it. It will be created again "+
-				"on the next apply.", id, state.Name.ValueString(), scope))
-		resp.State.RemoveResource(ctx)
 		return
 	}
 	state.setFrom(*p)
@@ -228,7 +226,7 @@ func (r *aiPolicyResource) Read(ctx context.Context, req resource.ReadRequest, r
 // the last word. nil means the read-one call said 404: the policy is gone.
 func (r *aiPolicyResource) find(ctx context.Context, scope policyScope, id string) (*client.AIPolicy, error) {
 	if scope.org != "" {
-		policies, err := r.data.policyLists.List(ctx, scope.key())
+		policies, err := r.data.policies.lists.List(ctx, scope.key())
 		// A scope that no longer exists (its workspace or repo deleted) takes
 		// its policies with it; only the read-one call can say so for sure.
 		if err != nil && !client.IsNotFound(err) {
@@ -284,8 +282,11 @@ func (r *aiPolicyResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 
-	updated, err := r.data.client.AIPolicies.Update(ctx, id, in)
-	r.data.policyLists.Invalidate(scope.key())
+	var updated *client.AIPolicy
+	err := r.data.policies.write(scope.key(), func() (err error) {
+		updated, err = r.data.client.AIPolicies.Update(ctx, id, in)
+		return err
+	})
 	if err != nil {
 		resp.Diagnostics.Append(errorDiag("update", scope.ref(id, "").sending(sent), err))
 		return
@@ -305,11 +306,9 @@ func (r *aiPolicyResource) Delete(ctx context.Context, req resource.DeleteReques
 	scope := scopeOf(state)
 	id := state.ID.ValueString()
 
-	err := r.data.client.AIPolicies.Delete(ctx, id)
-	r.data.policyLists.Invalidate(scope.key())
-	if err != nil && !client.IsNotFound(err) {
-		resp.Diagnostics.Append(errorDiag("delete", scope.ref(id, ""), err))
-	}
+	resp.Diagnostics.Append(r.data.policies.delete(scope.ref(id, ""), scope.key(), func() error {
+		return r.data.client.AIPolicies.Delete(ctx, id)
+	})...)
 }
 
 // ImportState reads the policy by id, given as a string or as an import
@@ -428,13 +427,75 @@ func nullIfEmpty(s string) types.String {
 	return types.StringValue(s)
 }
 
-// normalizeTimestamp writes an API timestamp in the API's own layout, in UTC,
-// so that the state holds one spelling of it whatever the server's offset. A
-// value that does not parse is kept as the server wrote it.
-func normalizeTimestamp(s string) string {
-	at, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return s
+// newPolicyCollection declares the AI policies: listed by scope, with no
+// unique name, and enforced from the moment they exist, so a lost create is
+// never repeated (see repeatRule).
+func newPolicyCollection(c *client.Client, ttl time.Duration, e *engine) *collection[client.AIPolicy] {
+	return &collection[client.AIPolicy]{
+		kind:         aiPolicyKind,
+		resourceType: "flashback_ai_policy",
+		repeat:       neverRepeat,
+		lists:        client.NewListCache(c.AIPolicies.ListScope, policyID, ttl),
+		id:           policyID,
+		name:         func(p client.AIPolicy) string { return p.Name },
+		createdAt:    func(p client.AIPolicy) string { return p.CreatedAt },
+		importID:     func(_ string, p client.AIPolicy) string { return p.ID },
+		describe: func(p client.AIPolicy) string {
+			return fmt.Sprintf("%q, risk_type %s, action_type %s", p.Name, p.RiskType, p.ActionType)
+		},
+		goneNote: " Flashback no longer enforces it.",
+		engine:   e,
 	}
-	return at.UTC().Format(createdAtLayout)
+}
+
+func policyID(p client.AIPolicy) string { return p.ID }
+
+// createPolicy creates a policy through the create engine, and returns it as
+// Flashback stored it.
+func (r *aiPolicyResource) createPolicy(ctx context.Context, in client.CreateAIPolicyRequest) (*client.AIPolicy, diag.Diagnostics) {
+	scope := policyScope{org: in.OrgID, workspace: in.WorkspaceID, repo: in.RepoID}
+	sent := append([]string{"name", "content", "risk_type", "action_type"}, scope.attributes()...)
+	return createObject(ctx, r.data.policies, createOp[client.AIPolicy, *client.AIPolicy]{
+		scope: scope.key(),
+		ref:   scope.ref("", in.Name).sending(sent),
+		name:  in.Name,
+		alike: in.Name + "\x00" + in.Content,
+		post: func(ctx context.Context, _ string) (*client.AIPolicy, string, error) {
+			created, err := r.data.client.AIPolicies.Create(ctx, in)
+			if created == nil {
+				return nil, "", err
+			}
+			return created, created.ID, err
+		},
+		same: func(p client.AIPolicy, name string) bool {
+			return p.Name == name && p.Content == in.Content && p.RiskType == in.RiskType && p.ActionType == in.ActionType &&
+				scopeOfPolicy(p) == scope
+		},
+		unusable: func(ctx context.Context, id string, err error) (*client.AIPolicy, diag.Diagnostics) {
+			return r.readBackUnusable(ctx, in, id, err)
+		},
+	})
+}
+
+// readBackUnusable reads back policy id, which Flashback made but described in
+// an unusable answer (createErr). If it cannot be read either, it is returned
+// as it was requested, with an error: Terraform then records it as tainted,
+// and the next apply replaces it. It is this create's, so it is never left
+// behind unrecorded.
+func (r *aiPolicyResource) readBackUnusable(ctx context.Context, in client.CreateAIPolicyRequest, id string, createErr error) (*client.AIPolicy, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	scope := policyScope{org: in.OrgID, workspace: in.WorkspaceID, repo: in.RepoID}
+	p, err := r.data.client.AIPolicies.Get(ctx, id)
+	if err == nil {
+		diags.AddWarning("AI policy read back after an unusable answer", fmt.Sprintf(
+			"Flashback created AI policy %s in %s, but its answer was unusable (%s); the policy was read back "+
+				"instead.", id, scope, createErr))
+		return p, diags
+	}
+	diags.AddError("Cannot create AI policy", fmt.Sprintf(
+		"Flashback created AI policy %s in %s, but its answer was unusable (%s), and reading the policy back failed: "+
+			"%s. Terraform records it as tainted: the next terraform apply deletes it and creates it again.",
+		id, scope, createErr, err))
+	return &client.AIPolicy{ID: id, OrgID: in.OrgID, WorkspaceID: in.WorkspaceID, RepoID: in.RepoID, Name: in.Name,
+		Content: in.Content, RiskType: in.RiskType, ActionType: in.ActionType}, diags
 }

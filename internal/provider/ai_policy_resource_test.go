@@ -189,7 +189,7 @@ func TestAccAIPolicy_lifecycleAtEachScope(t *testing.T) {
 			a.workspaceID, a.repoID = tc.workspaceID, tc.repoID
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: env.factories(),
-				CheckDestroy:             checkNoLivePolicies(env.emu),
+				CheckDestroy:             resource.ComposeTestCheckFunc(checkNoLivePolicies(env.emu), env.checkDestroyed(t)),
 				Steps: []resource.TestStep{{
 					Config: env.config(policyConfig("test", a)),
 					ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -203,9 +203,13 @@ func TestAccAIPolicy_lifecycleAtEachScope(t *testing.T) {
 					ConfigStateChecks: policyStateIs(a),
 					Check: resource.ComposeAggregateTestCheckFunc(
 						checkPoliciesMatchServer(env.emu),
-						// The create's answer is the policy: nothing is read back.
-						checkRequests(env.emu, http.MethodGet, emulator.OpPolicyList, 0),
+						// The create's answer is the policy: nothing is read
+						// back. The scope is listed once, for the look-alike
+						// check, since no refresh listed it before.
+						checkRequests(env.emu, http.MethodPost, emulator.OpPolicyCreate, 1),
+						checkRequests(env.emu, http.MethodGet, emulator.OpPolicyList, 1),
 						checkRequests(env.emu, http.MethodGet, emulator.OpPolicyGet, 0),
+						env.checkServerMatchesState(t),
 					),
 				}},
 			})
@@ -715,57 +719,63 @@ func TestAccAIPolicy_forbiddenScope(t *testing.T) {
 }
 
 // A create whose answer is lost after Flashback acted leaves a policy that is
-// enforced: it is never deleted, it is named, and importing it (as the error
-// says) completes the configuration without a second policy.
-func TestAccAIPolicy_createOutcomeUnknownNamesCandidate(t *testing.T) {
-	// The emulator's clock, an hour behind while the older policy is made.
-	var offset atomic.Int64
-	env := newEmulatorEnv(t, func(o *emulator.Options) {
-		o.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	}, nil)
+// enforced: it is never deleted, and it is named with its import command. The
+// same apply run again, as a pipeline does, must not make a second one: it
+// stops before it sends anything, naming the policy again. Importing it, as
+// both errors say, completes the configuration with one policy.
+func TestAccAIPolicy_createOutcomeUnknownRerunStopsThenImports(t *testing.T) {
+	env := newEmulatorEnv(t, nil, nil)
 	a := basePolicy()
 	a.workspaceID = testWorkspaceID
 	cfg := env.config(policyConfig("test", a))
 	var candidate string
+	livePolicies := func() []string {
+		var ids []string
+		for _, p := range env.emu.Policies() {
+			if p.DeletedAt == nil {
+				ids = append(ids, p.ID)
+			}
+		}
+		return ids
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             checkNoLivePolicies(env.emu),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					// An older policy alike is no candidate: it was there before.
-					offset.Store(int64(-time.Hour))
-					if _, err := env.newClient(t).AIPolicies.Create(t.Context(), createRequest(a)); err != nil {
-						t.Fatal(err)
-					}
-					offset.Store(0)
 					env.emu.InjectFault(emulator.Fault{Op: emulator.OpPolicyCreate, Status: http.StatusInternalServerError, AfterAct: true, Count: 1})
 				},
 				Config: cfg,
-				ExpectError: errorRE(`Cannot create AI policy .* unknown outcome .* 500 .* lists 1 policies of the same ` +
-					`scope, name and content created since the request began: ` + uuidRE + ` \(created .* Nothing was ` +
-					`deleted.* import block with id = "` + uuidRE + `", or terraform import <address> ` + uuidRE),
+				ExpectError: errorRE(`Cannot create AI policy .* unknown outcome .* 500 .* made while it was under way and ` +
+					`not by this Terraform run: ` + uuidRE + ` \(.*none was adopted or deleted.* terraform import ` +
+					`flashback_ai_policy.<name> ` + uuidRE),
+			},
+			{
+				// The plain rerun: the policy the lost create made is in the
+				// scope's list, and nothing in the state knows it.
+				PreConfig: func() {
+					live := livePolicies()
+					if len(live) != 1 {
+						t.Fatalf("%d live policies after the failed create, want 1", len(live))
+					}
+					candidate = live[0]
+					env.emu.ResetCounters()
+				},
+				Config: cfg,
+				ExpectError: errorRE(`Identical AI policy already exists .* Workspace ` + testWorkspaceID + `.* ` +
+					`Nothing was created.* terraform import flashback_ai_policy.<name> ` + uuidRE),
 			},
 			{
 				PreConfig: func() {
-					policies := env.emu.Policies()
-					live := 0
-					for _, p := range policies {
-						if p.DeletedAt == nil {
-							live++
-						}
+					if live := livePolicies(); len(live) != 1 || live[0] != candidate {
+						t.Fatalf("live policies after the rerun %v, want only %s: the rerun made a second one", live, candidate)
 					}
-					if live != 2 {
-						t.Fatalf("%d live policies after the failed create, want 2: none may be deleted", live)
+					if n := env.emu.Requests(http.MethodPost, emulator.OpPolicyCreate); n != 0 {
+						t.Fatalf("the rerun sent %d creates, want none", n)
 					}
 					if n := env.emu.Requests(http.MethodDelete, emulator.OpPolicyDelete); n != 0 {
-						t.Fatalf("%d deletes after the failed create, want 0", n)
-					}
-					// Newest first: the one the failed create made.
-					candidate = policies[0].ID
-					// The older one is someone else's.
-					if err := env.emu.DeletePolicy(policies[1].ID); err != nil {
-						t.Fatal(err)
+						t.Fatalf("%d deletes, want none", n)
 					}
 				},
 				Config:             cfg,
@@ -802,8 +812,8 @@ func TestAccAIPolicy_createOutcomeUnknownNothingCreated(t *testing.T) {
 					env.emu.InjectFault(emulator.Fault{Op: emulator.OpPolicyCreate, Status: http.StatusBadGateway, Count: 1})
 				},
 				Config: cfg,
-				ExpectError: errorRE(`Cannot create AI policy .* unknown outcome .* 502 .* lists no policy of that name ` +
-					`and content created since the request began, so it was probably not created: run terraform apply again`),
+				ExpectError: errorRE(`Cannot create AI policy .* unknown outcome .* 502 .* lists no AI policy of that name ` +
+					`made meanwhile, so Flashback most likely made none`),
 			},
 			{
 				Config: cfg,

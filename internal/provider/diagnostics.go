@@ -68,6 +68,15 @@ func (r objectRef) String() string {
 	return s
 }
 
+// parentName names where the object lives, such as "repo r1"; "Flashback"
+// where that is not known.
+func (r objectRef) parentName() string {
+	if r.parent == nil {
+		return "Flashback"
+	}
+	return r.parent.String()
+}
+
 // located are the attributes that say where the object is: the parent's,
 // outermost first, then the lookup's.
 func (r objectRef) located() []string {
@@ -128,34 +137,6 @@ func (p *parentRef) attrs() []string {
 // is described by its name alone.
 func sentValue(attr, value string) string {
 	return fmt.Sprintf("%s %q", attr, value)
-}
-
-// providerDataFrom takes the data Configure handed to a resource or data
-// source; nil while the provider is not configured yet.
-func providerDataFrom(v any, diags *diag.Diagnostics) *providerData {
-	if v == nil {
-		return nil
-	}
-	data, ok := v.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", v))
-		return nil
-	}
-	return data
-}
-
-// requireConfigured reports whether the provider is configured, and says why
-// not when it is not.
-func requireConfigured(data *providerData, diags *diag.Diagnostics) bool {
-	if data != nil {
-		return true
-	}
-	diags.AddError("Flashback provider not configured",
-		"The provider's configuration has values that are not known until apply (base_url, access_token, max_retries, "+
-			"list_cache_ttl or org_id come from another resource), so the Flashback API cannot be called yet. Apply the "+
-			"resources they depend on first, for example with terraform apply -target.")
-	return false
 }
 
 // errorDiag turns a failed API call into a diagnostic that says what failed,

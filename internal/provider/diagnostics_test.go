@@ -32,7 +32,7 @@ func TestDiagnostics_neverShowTokenOrSecret(t *testing.T) {
 			name: "401 echoing the token",
 			api:  cannedAPI{"GET list": {401, `{"success":false,"message":"invalid access token ` + token + `"}`}},
 			run: func(r *repoAIAPIKeyResource) diag.Diagnostics {
-				_, err := r.find(context.Background(), "repo-1", "k-1", false)
+				_, err := r.data.keys.find(context.Background(), "repo-1", "k-1", false)
 				return diag.Diagnostics{errorDiag("read", aiAPIKeyRef("repo-1", "k-1"), err)}
 			},
 			want: []string{"rejected the access token", "401", "k-1", "repo-1"},
@@ -41,7 +41,7 @@ func TestDiagnostics_neverShowTokenOrSecret(t *testing.T) {
 			name: "403 echoing the token",
 			api:  cannedAPI{"POST create": {403, `{"success":false,"message":"Bearer ` + token + ` may not use repo-1"}`}},
 			run: func(r *repoAIAPIKeyResource) diag.Diagnostics {
-				_, diags := r.create(context.Background(), "repo-1", "n", client.AITypeAWS)
+				_, diags := r.createKey(context.Background(), "repo-1", "n", client.AITypeAWS)
 				return diags
 			},
 			want: []string{"No access", "403", "repo-1"},
@@ -53,7 +53,7 @@ func TestDiagnostics_neverShowTokenOrSecret(t *testing.T) {
 				"DELETE delete": {200, `{"success":true}`},
 			},
 			run: func(r *repoAIAPIKeyResource) diag.Diagnostics {
-				_, diags := r.create(context.Background(), "repo-1", "n", client.AITypeAWS)
+				_, diags := r.createKey(context.Background(), "repo-1", "n", client.AITypeAWS)
 				return diags
 			},
 			want: []string{"k-1", "unusable 201 response", `"key"`, "deleted again"},
@@ -65,7 +65,7 @@ func TestDiagnostics_neverShowTokenOrSecret(t *testing.T) {
 				"GET list":    {200, `{"success":true,"apiKeys":[]}`},
 			},
 			run: func(r *repoAIAPIKeyResource) diag.Diagnostics {
-				_, diags := r.create(context.Background(), "repo-1", "n", client.AITypeAWS)
+				_, diags := r.createKey(context.Background(), "repo-1", "n", client.AITypeAWS)
 				return diags
 			},
 			want: []string{"unknown outcome", "unusable 201 response", `"id"`},
@@ -77,7 +77,7 @@ func TestDiagnostics_neverShowTokenOrSecret(t *testing.T) {
 				"DELETE delete": {200, `{"success":true}`},
 			},
 			run: func(r *repoAIAPIKeyResource) diag.Diagnostics {
-				_, diags := r.create(context.Background(), "repo-1", "n", client.AITypeAWS)
+				_, diags := r.createKey(context.Background(), "repo-1", "n", client.AITypeAWS)
 				return diags
 			},
 			want: []string{"k-1", `"secret"`, "deleted again"},
@@ -89,7 +89,7 @@ func TestDiagnostics_neverShowTokenOrSecret(t *testing.T) {
 				"GET list":    {502, `{"success":false,"message":"upstream refused Bearer ` + token + `"}`},
 			},
 			run: func(r *repoAIAPIKeyResource) diag.Diagnostics {
-				_, diags := r.create(context.Background(), "repo-1", "n", client.AITypeAWS)
+				_, diags := r.createKey(context.Background(), "repo-1", "n", client.AITypeAWS)
 				return diags
 			},
 			want: []string{"unknown outcome", "502", "may exist in repo repo-1"},
@@ -162,7 +162,7 @@ func TestDiagnostics_adviceFitsTheError(t *testing.T) {
 	apiErr := func(status int, msg string) error {
 		return &client.APIError{StatusCode: status, Method: "POST", Path: "/repo/r1/ai/apikey", Message: msg}
 	}
-	created := (&createRecovery{repoID: "r1", name: "pipeline-key", aiType: "OPENAI"}).ref()
+	created := keyCreateRef("r1", "pipeline-key", "OPENAI")
 	renamed := aiAPIKeyRef("r1", "k1").sending([]string{sentValue("name", "new name")})
 	cases := []adviceCase{
 		{"400 on create", "create", created, apiErr(400, "name must be at most 255 characters"),

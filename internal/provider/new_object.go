@@ -35,8 +35,8 @@ type privateSetter interface {
 
 // rememberCreated notes in private when the object was created, by the
 // server's clock, for tooNewToBeListed.
-func (d *providerData) rememberCreated(ctx context.Context, private privateSetter) diag.Diagnostics {
-	at, _ := json.Marshal(d.client.ServerNow().UTC())
+func (e *engine) rememberCreated(ctx context.Context, private privateSetter) diag.Diagnostics {
+	at, _ := json.Marshal(e.now().UTC())
 	return private.SetKey(ctx, privateCreatedKey, at)
 }
 
@@ -49,19 +49,19 @@ func forgetCreated(ctx context.Context, private privateSetter) diag.Diagnostics 
 // recentlyCreated reports whether an object may be too new to be listed: no
 // list has shown it yet (createdAt is null), or it was created within
 // recentObjectWindow. A read then looks for it again before giving up.
-func (d *providerData) recentlyCreated(createdAt types.String) bool {
+func (e *engine) recentlyCreated(createdAt types.String) bool {
 	if createdAt.IsNull() || createdAt.IsUnknown() {
 		return true
 	}
 	at, err := time.Parse(time.RFC3339Nano, createdAt.ValueString())
-	return err == nil && d.client.ServerNow().Sub(at) < recentObjectWindow
+	return err == nil && e.now().Sub(at) < recentObjectWindow
 }
 
 // tooNewToBeListed reports whether an object that the list does not show may
 // just not be listed yet: no list ever showed it (createdAt is null), and this
 // provider created it within recentObjectWindow. An object a list once showed
 // and no longer does was deleted.
-func (d *providerData) tooNewToBeListed(ctx context.Context, createdAt types.String, private privateGetter) bool {
+func (e *engine) tooNewToBeListed(ctx context.Context, createdAt types.String, private privateGetter) bool {
 	if !createdAt.IsNull() || private == nil {
 		return false
 	}
@@ -70,7 +70,7 @@ func (d *providerData) tooNewToBeListed(ctx context.Context, createdAt types.Str
 	if diags.HasError() || len(raw) == 0 || json.Unmarshal(raw, &at) != nil {
 		return false
 	}
-	return d.client.ServerNow().Sub(at) < recentObjectWindow
+	return e.now().Sub(at) < recentObjectWindow
 }
 
 func hasPrivateKey(ctx context.Context, private privateGetter, key string) bool {

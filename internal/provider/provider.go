@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -25,7 +25,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
-	"github.com/flashbacknetwork/terraform-provider-flashback/internal/wait"
 )
 
 const (
@@ -40,36 +39,6 @@ var (
 	_ provider.Provider                  = &flashbackProvider{}
 	_ provider.ProviderWithListResources = &flashbackProvider{}
 )
-
-// tuning holds the knobs that are not provider attributes: the waits between
-// retries and re-checks. Tests shorten them so that faults are survived in
-// milliseconds instead of seconds.
-type tuning struct {
-	retryWaitMin, retryWaitMax time.Duration
-	// readRecheckWait is the first wait before a Read looks again for a key
-	// created moments ago; readRecheckTries bounds how often it looks.
-	readRecheckWait  time.Duration
-	readRecheckTries int
-	// sleep, when set, replaces the real waits of the provider's own loops
-	// (not the client's retries): tests record them instead of waiting.
-	sleep func(ctx context.Context, d time.Duration) bool
-}
-
-// wait waits for d or until ctx ends, and reports whether it waited the whole
-// time.
-func (t tuning) wait(ctx context.Context, d time.Duration) bool {
-	if t.sleep != nil {
-		return t.sleep(ctx, d)
-	}
-	return wait.For(ctx, d)
-}
-
-var defaultTuning = tuning{
-	retryWaitMin:     client.DefaultRetryWaitMin,
-	retryWaitMax:     client.DefaultRetryWaitMax,
-	readRecheckWait:  time.Second,
-	readRecheckTries: 5,
-}
 
 type flashbackProvider struct {
 	version string
@@ -97,27 +66,63 @@ type providerModel struct {
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
-	client     *client.Client
-	lists      *client.ListCache[client.AIAPIKey]
-	token      string
-	maxRetries int
-	tuning     tuning
+	client *client.Client
+	token  string
+	tuning tuning
+	engine *engine
 
-	// llmLists lists the AI LLM configurations of a workspace, keyed by its
-	// id; every write of a configuration invalidates its workspace.
-	llmLists *client.ListCache[client.AILLM]
-
-	// created holds the ids of every key this provider configuration
-	// created: a create with an unknown outcome never names one of them as a
-	// key it may have left.
-	created sync.Map
+	// One collection for each kind of object the provider manages: its list
+	// cache and the record of what this configuration created
+	// (collection.go).
+	keys     *collection[client.AIAPIKey]
+	llms     *collection[client.AILLM]
+	policies *collection[client.AIPolicy]
 
 	// org is the organization AI policies belong to unless they say.
 	org *orgDiscovery
-	// policyLists shares the lists of AI policies by scope
-	// (client.AIPolicyScopeKey).
-	policyLists   *client.ListCache[client.AIPolicy]
-	policyCreates policyCreates
+}
+
+// newProviderData is the provider data of client c: a collection for each
+// kind of object, sharing one create engine.
+func newProviderData(c *client.Client, token string, maxRetries int, ttl time.Duration, t tuning) *providerData {
+	e := newEngine(c, maxRetries, t)
+	return &providerData{
+		client:   c,
+		token:    token,
+		tuning:   t,
+		engine:   e,
+		keys:     newKeyCollection(c, ttl, e),
+		llms:     newLLMCollection(c, ttl, e),
+		policies: newPolicyCollection(c, ttl, e),
+	}
+}
+
+// providerDataFrom takes the data Configure handed to a resource or data
+// source; nil while the provider is not configured yet.
+func providerDataFrom(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", v))
+		return nil
+	}
+	return data
+}
+
+// requireConfigured reports whether the provider is configured, and says why
+// not when it is not.
+func requireConfigured(data *providerData, diags *diag.Diagnostics) bool {
+	if data != nil {
+		return true
+	}
+	diags.AddError("Flashback provider not configured",
+		"The provider's configuration has values that are not known until apply (base_url, access_token, max_retries, "+
+			"list_cache_ttl or org_id come from another resource), so the Flashback API cannot be called yet. Apply the "+
+			"resources they depend on first, for example with terraform apply -target.")
+	return false
 }
 
 func (p *flashbackProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -151,9 +156,11 @@ func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"that keeps failing gives up after at most about 15 seconds of waiting, or 2 minutes when the server " +
 					"keeps asking for 30s with `Retry-After`; each attempt may also take up to 60s. A create is repeated " +
 					"as it was sent only where Flashback certainly did not act. When its outcome is unknown (a 500, 502 " +
-					"or 504, a dropped connection), it is repeated up to `max_retries` times under a temporary name and " +
-					"renamed, which adds at most about 22 seconds of waiting with the default, plus the retries of those " +
-					"requests. `0` disables retries.",
+					"or 504, a dropped connection), each resource does what its API allows (its page says which): a key " +
+					"is repeated under a temporary name and renamed, an LLM connection is repeated as it was sent, a " +
+					"policy is never repeated; then the provider looks for what the lost attempts may have made, with " +
+					"re-checks after 1s, 2s and 4s. That adds at most about 22 seconds of waiting with the default, " +
+					"whatever the resource, plus the retries of those requests. `0` disables retries.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
@@ -243,16 +250,8 @@ func (p *flashbackProvider) Configure(ctx context.Context, req provider.Configur
 		resp.Diagnostics.AddError("Cannot configure the Flashback provider", err.Error())
 		return
 	}
-	data := &providerData{
-		client:     c,
-		lists:      newKeyLists(c, ttl),
-		llmLists:   client.NewListCache(c.AILLMs.List, func(l client.AILLM) string { return l.ID }, ttl),
-		token:      token,
-		maxRetries: int(maxRetries),
-		tuning:     p.tuning,
-	}
+	data := newProviderData(c, token, int(maxRetries), ttl, p.tuning)
 	data.org = newOrgDiscovery(stringOr(cfg.OrgID, os.Getenv(envOrgID), ""), c.Users.Profile)
-	data.policyLists = client.NewListCache(c.AIPolicies.ListScope, func(p client.AIPolicy) string { return p.ID }, ttl)
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data
@@ -305,9 +304,4 @@ func userAgent(providerVersion, terraformVersion string) string {
 		ua += " Terraform/" + terraformVersion
 	}
 	return ua
-}
-
-// newKeyLists is the list cache of AI API keys, one list per repository.
-func newKeyLists(c *client.Client, ttl time.Duration) *client.ListCache[client.AIAPIKey] {
-	return client.NewListCache(c.AIAPIKeys.List, keyID, ttl)
 }

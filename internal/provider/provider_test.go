@@ -216,96 +216,191 @@ func (e *testEnv) newClient(t *testing.T) *client.Client {
 	return c
 }
 
-// checkDestroyed proves that every key the state held is gone from its repo.
+// collectionCheck is what the tests' harness knows of one collection: which
+// scope an object of the state is listed in, how to list that scope through
+// the API, and, against the emulator, what it holds (never late, whatever the
+// list lag or the faults): the attributes the list shows, by ID, live objects
+// only. checkDestroyed and checkServerMatchesState serve every collection
+// that has one.
+type collectionCheck struct {
+	scope func(attrs map[string]string) string
+	list  func(ctx context.Context, c *client.Client, scope string) (map[string]map[string]string, error)
+	live  func(emu *emulator.Server, scope string) map[string]map[string]string
+}
+
+var collectionChecks = map[string]collectionCheck{
+	"flashback_repo_ai_apikey": {
+		scope: func(a map[string]string) string { return a["repo_id"] },
+		list: func(ctx context.Context, c *client.Client, scope string) (map[string]map[string]string, error) {
+			keys, err := c.AIAPIKeys.List(ctx, scope)
+			out := map[string]map[string]string{}
+			for _, k := range keys {
+				if !k.Deleted() {
+					out[k.ID] = map[string]string{"name": k.Name, "ai_type": k.AIType}
+					if k.Key != nil {
+						out[k.ID]["key"] = *k.Key
+					}
+				}
+			}
+			return out, err
+		},
+		live: func(emu *emulator.Server, scope string) map[string]map[string]string {
+			out := map[string]map[string]string{}
+			for _, k := range emu.LiveKeys(scope) {
+				out[k.ID] = map[string]string{"name": k.Name, "ai_type": k.AIType, "key": k.Key}
+			}
+			return out
+		},
+	},
+	"flashback_ai_llm": {
+		scope: func(a map[string]string) string { return a["workspace_id"] },
+		list: func(ctx context.Context, c *client.Client, scope string) (map[string]map[string]string, error) {
+			llms, err := c.AILLMs.List(ctx, scope)
+			out := map[string]map[string]string{}
+			for _, l := range llms {
+				out[l.ID] = map[string]string{"name": l.Name, "ai_type": l.AIType, "endpoint": l.Endpoint}
+			}
+			return out, err
+		},
+		live: func(emu *emulator.Server, scope string) map[string]map[string]string {
+			out := map[string]map[string]string{}
+			for _, l := range emu.LLMs(scope) {
+				out[l.ID] = map[string]string{"name": l.Name, "ai_type": l.AIType, "endpoint": l.Endpoint}
+			}
+			return out
+		},
+	},
+	"flashback_ai_policy": {
+		scope: func(a map[string]string) string {
+			return client.AIPolicyScopeKey(a["org_id"], a["workspace_id"], a["repo_id"])
+		},
+		list: func(ctx context.Context, c *client.Client, scope string) (map[string]map[string]string, error) {
+			policies, err := c.AIPolicies.ListScope(ctx, scope)
+			out := map[string]map[string]string{}
+			for _, p := range policies {
+				out[p.ID] = map[string]string{"name": p.Name, "content": p.Content, "risk_type": p.RiskType,
+					"action_type": p.ActionType.String()}
+			}
+			return out, err
+		},
+		live: func(emu *emulator.Server, scope string) map[string]map[string]string {
+			out := map[string]map[string]string{}
+			for _, p := range emu.Policies() {
+				if p.DeletedAt == nil && client.AIPolicyScopeKey(p.OrgID, p.WorkspaceID, p.RepoID) == scope {
+					out[p.ID] = map[string]string{"name": p.Name, "content": p.Content, "risk_type": p.RiskType,
+						"action_type": client.AIPolicyAction(p.ActionType).String()}
+				}
+			}
+			return out
+		},
+	},
+}
+
+// listedBy looks an object of the state up in its scope: in what the
+// emulator holds when emu is set, else in the scope's list through c, each
+// scope listed once.
+func listedBy(c *client.Client, emu *emulator.Server) func(rs *terraform.ResourceState) (map[string]string, bool, error) {
+	lists := map[string]map[string]map[string]string{}
+	return func(rs *terraform.ResourceState) (map[string]string, bool, error) {
+		check := collectionChecks[rs.Type]
+		scope := check.scope(rs.Primary.Attributes)
+		key := rs.Type + "\x00" + scope
+		objs, ok := lists[key]
+		switch {
+		case ok:
+		case emu != nil:
+			objs = check.live(emu, scope)
+		default:
+			var err error
+			if objs, err = check.list(context.Background(), c, scope); err != nil {
+				return nil, false, err
+			}
+		}
+		lists[key] = objs
+		obj, found := objs[rs.Primary.ID]
+		return obj, found, nil
+	}
+}
+
+// checkDestroyed proves that every object of every collection the state
+// held is gone from its scope.
 func (e *testEnv) checkDestroyed(t *testing.T) resource.TestCheckFunc {
+	return func(s *terraform.State) error { return checkDestroyedThrough(e.newClient(t), e.emu, s) }
+}
+
+func checkDestroyedThrough(c *client.Client, emu *emulator.Server, s *terraform.State) error {
+	lookup := listedBy(c, emu)
+	for addr, rs := range s.RootModule().Resources {
+		if _, known := collectionChecks[rs.Type]; !known {
+			continue
+		}
+		_, found, err := lookup(rs)
+		if err != nil {
+			return err
+		}
+		if found {
+			return fmt.Errorf("%s: %s still exists after destroy", addr, rs.Primary.ID)
+		}
+	}
+	return nil
+}
+
+// checkServerMatchesState proves that the server lists every object of
+// every collection the state holds, with the state's values. Against the
+// emulator it also proves the keys' secrets the same and that no other key
+// is live. A real API shows neither secrets nor which keys of a shared repo
+// are this test's, so there it compares what the lists show, and logs what
+// it cannot check.
+func (e *testEnv) checkServerMatchesState(t *testing.T) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		c := e.newClient(t)
-		for _, rs := range s.RootModule().Resources {
-			if rs.Type != "flashback_repo_ai_apikey" {
+		lookup := listedBy(e.newClient(t), e.emu)
+		checked := 0
+		for addr, rs := range s.RootModule().Resources {
+			if _, known := collectionChecks[rs.Type]; !known {
 				continue
 			}
-			keys, err := c.AIAPIKeys.List(context.Background(), rs.Primary.Attributes["repo_id"])
+			obj, found, err := lookup(rs)
 			if err != nil {
 				return err
 			}
-			for _, k := range keys {
-				if k.ID == rs.Primary.ID && !k.Deleted() {
-					return fmt.Errorf("AI API key %s still exists in repo %s after destroy", k.ID, k.RepoID)
+			if !found {
+				return fmt.Errorf("%s: %s is in state but not listed in its scope", addr, rs.Primary.ID)
+			}
+			for attr, v := range obj {
+				if got := rs.Primary.Attributes[attr]; got != v {
+					return fmt.Errorf("%s: state has %s %q, the server %q", addr, attr, got, v)
 				}
 			}
+			checked++
 		}
-		return nil
-	}
-}
-
-// checkServerMatchesState proves that the server holds the keys the state
-// holds, with the same names, types and keys. Against the emulator it also
-// proves the secrets the same and that no other key is live. A real API
-// shows neither secrets nor which keys of a shared repo are this test's, so
-// there the check lists each repo through the API and compares what it can.
-func (e *testEnv) checkServerMatchesState(t *testing.T) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
 		if e.emu == nil {
-			return e.checkStateListed(t, s)
+			t.Logf("checked %d objects of the state through the API's lists; secrets and orphans can only be checked against the emulator", checked)
+			return nil
 		}
-		live := map[string]emulator.Key{}
-		for _, k := range e.emu.LiveKeys("") {
-			live[k.ID] = k
-		}
-		inState := 0
-		for addr, rs := range s.RootModule().Resources {
-			if rs.Type != "flashback_repo_ai_apikey" {
-				continue
-			}
-			inState++
-			a := rs.Primary.Attributes
-			k, ok := live[rs.Primary.ID]
-			switch {
-			case !ok:
-				return fmt.Errorf("%s: key %s is in state but not live on the server", addr, rs.Primary.ID)
-			case k.RepoID != a["repo_id"] || k.Name != a["name"] || k.AIType != a["ai_type"] || k.Key != a["key"]:
-				return fmt.Errorf("%s: state (%s, %q, %s, %s) differs from server (%s, %q, %s, %s)", addr,
-					a["repo_id"], a["name"], a["ai_type"], a["key"], k.RepoID, k.Name, k.AIType, k.Key)
-			case a["secret"] != "" && a["secret"] != k.Secret:
-				return fmt.Errorf("%s: secret in state differs from the one the server issued", addr)
-			}
-		}
-		if inState != len(live) {
-			return fmt.Errorf("server has %d live keys, state has %d: a key is orphaned or missing", len(live), inState)
-		}
-		return nil
+		return e.checkKeysLive(s)
 	}
 }
 
-// checkStateListed is checkServerMatchesState through the API.
-func (e *testEnv) checkStateListed(t *testing.T, s *terraform.State) error {
-	c := e.newClient(t)
-	lists := map[string][]client.AIAPIKey{}
-	checked := 0
+// checkKeysLive proves, against the emulator, that the keys of the state hold
+// the secrets the server issued, and that no other key is live.
+func (e *testEnv) checkKeysLive(s *terraform.State) error {
+	live := map[string]emulator.Key{}
+	for _, k := range e.emu.LiveKeys("") {
+		live[k.ID] = k
+	}
+	inState := 0
 	for addr, rs := range s.RootModule().Resources {
 		if rs.Type != "flashback_repo_ai_apikey" {
 			continue
 		}
-		a := rs.Primary.Attributes
-		keys, ok := lists[a["repo_id"]]
-		if !ok {
-			var err error
-			if keys, err = c.AIAPIKeys.List(context.Background(), a["repo_id"]); err != nil {
-				return err
-			}
-			lists[a["repo_id"]] = keys
+		inState++
+		if secret := rs.Primary.Attributes["secret"]; secret != "" && secret != live[rs.Primary.ID].Secret {
+			return fmt.Errorf("%s: secret in state differs from the one the server issued", addr)
 		}
-		i := slices.IndexFunc(keys, func(k client.AIAPIKey) bool { return k.ID == rs.Primary.ID && !k.Deleted() })
-		if i < 0 {
-			return fmt.Errorf("%s: key %s is in state but not listed in repo %s", addr, rs.Primary.ID, a["repo_id"])
-		}
-		k := keys[i]
-		if k.Name != a["name"] || k.AIType != a["ai_type"] || (k.Key != nil && *k.Key != a["key"]) {
-			return fmt.Errorf("%s: state (%q, %s, %s) differs from the list (%q, %s, %v)", addr, a["name"], a["ai_type"], a["key"], k.Name, k.AIType, k.Key)
-		}
-		checked++
 	}
-	t.Logf("checked %d keys of the state through the API's list; secrets and orphans can only be checked against the emulator", checked)
+	if inState != len(live) {
+		return fmt.Errorf("server has %d live keys, state has %d: a key is orphaned or missing", len(live), inState)
+	}
 	return nil
 }
 
@@ -360,13 +455,7 @@ func newUnitResource(t *testing.T, handler http.Handler, token string, tn tuning
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &repoAIAPIKeyResource{data: &providerData{
-		client:     c,
-		lists:      newKeyLists(c, 0),
-		token:      token,
-		maxRetries: maxRetries,
-		tuning:     tn,
-	}}
+	return &repoAIAPIKeyResource{data: newProviderData(c, token, maxRetries, 0, tn)}
 }
 
 // newUnitEmulator is an emulator holding repo-1 for the token.

@@ -140,7 +140,7 @@ func listedKeyByName(keys []client.AIAPIKey, repoID, name string) (client.AIAPIK
 	default:
 		ids := make([]string, len(matches))
 		for i, k := range matches {
-			ids[i] = fmt.Sprintf("%s (%s, created %s)", k.ID, k.AIType, formatCreatedAt(k))
+			ids[i] = fmt.Sprintf("%s (%s, created %s)", k.ID, k.AIType, normalizeTimestamp(k.CreatedAt))
 		}
 		ds.AddAttributeError(path.Root("name"), "Several AI API keys with this name", fmt.Sprintf(
 			"%d AI API keys are named %q in repo %s, newest first: %s. Set id instead of name to say which one.",

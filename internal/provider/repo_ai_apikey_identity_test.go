@@ -112,7 +112,7 @@ func TestRepoAIAPIKeyIdentity_importByIdentityErrors(t *testing.T) {
 		want             *regexp.Regexp
 	}{
 		{"no such key", env.repos[0], "00000000-0000-4000-8000-000000000000",
-			regexp.MustCompile(`AI API key not found: Repo repo-1 has no AI API key with id 00000000-0000-4000-8000-000000000000`)},
+			regexp.MustCompile(`AI API key not found: Flashback lists no AI API key 00000000-0000-4000-8000-000000000000 in repo repo-1`)},
 		{"empty id", env.repos[0], "",
 			regexp.MustCompile(`Invalid import identity: The import block's identity\.id is empty\. .*<repo_id>/<id>`)},
 		{"forbidden repo", "someone-elses-repo", "00000000-0000-4000-8000-000000000000",

@@ -3,8 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -24,9 +24,6 @@ var (
 	_ resource.ResourceWithConfigure   = &repoAIAPIKeyResource{}
 	_ resource.ResourceWithImportState = &repoAIAPIKeyResource{}
 )
-
-// createdAtLayout is how the API writes createdAt; state keeps the same form.
-const createdAtLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // privateImportingKey marks a key that ImportState handed to Read: not
 // finding it is then an error, not drift.
@@ -79,11 +76,8 @@ func (r *repoAIAPIKeyResource) Schema(_ context.Context, _ resource.SchemaReques
 			"name": schema.StringAttribute{
 				MarkdownDescription: "The key's display name, which must not be empty or only white space. Changing " +
 					"it renames the key in place.",
-				Required: true,
-				Validators: []validator.String{
-					stringvalidator.LengthAtLeast(1),
-					stringvalidator.RegexMatches(notBlank, "must not be empty or only white space"),
-				},
+				Required:   true,
+				Validators: nameValidators(),
 			},
 			"ai_type": schema.StringAttribute{
 				MarkdownDescription: "The AI provider the key is for: one of " + markdownList(client.AITypes()) +
@@ -126,10 +120,6 @@ func (r *repoAIAPIKeyResource) Schema(_ context.Context, _ resource.SchemaReques
 	}
 }
 
-// notBlank matches a name with a character that is not white space: a blank
-// name tells no one which key it is.
-var notBlank = regexp.MustCompile(`\S`)
-
 func (r *repoAIAPIKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -143,7 +133,7 @@ func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRe
 	ctx = maskToken(ctx, r.data.token)
 	repoID := plan.RepoID.ValueString()
 
-	created, diags := r.create(ctx, repoID, plan.Name.ValueString(), plan.AIType.ValueString())
+	created, diags := r.createKey(ctx, repoID, plan.Name.ValueString(), plan.AIType.ValueString())
 	resp.Diagnostics.Append(diags...)
 	if created == nil {
 		return
@@ -161,7 +151,7 @@ func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRe
 	resp.Diagnostics.Append(repoAIAPIKeyIdentity.set(ctx, resp.State, resp.Identity)...)
 	// Until a list shows the key, a read cannot tell a key not listed yet from
 	// one deleted since; remember roughly when it was made.
-	resp.Diagnostics.Append(r.data.rememberCreated(ctx, resp.Private)...)
+	resp.Diagnostics.Append(r.data.engine.rememberCreated(ctx, resp.Private)...)
 }
 
 func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -179,33 +169,16 @@ func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadReques
 		op = "import"
 	}
 
-	listed, err := r.find(ctx, repoID, id, !importing && r.data.recentlyCreated(state.CreatedAt))
+	keys := r.data.keys
+	ref := aiAPIKeyRef(repoID, id)
+	found, err := keys.find(ctx, repoID, id, !importing && keys.recentlyCreated(state.CreatedAt))
 	if err != nil {
-		resp.Diagnostics.Append(errorDiag(op, aiAPIKeyRef(repoID, id), err))
+		resp.Diagnostics.Append(errorDiag(op, ref, err))
 		return
 	}
-	switch {
-	case importing && (listed == nil || listed.Deleted()):
-		resp.Diagnostics.AddError("AI API key not found",
-			fmt.Sprintf("Repo %s has no AI API key with id %s (deleted keys cannot be imported). Check both parts of the "+
-				"import ID %q.", repoID, id, repoID+"/"+id))
-		return
-	case listed != nil && listed.Deleted():
-		resp.Diagnostics.AddWarning("AI API key deleted outside Terraform",
-			fmt.Sprintf("Flashback lists AI API key %s of repo %s as deleted; it will be created again on the next apply.", id, repoID))
-		resp.State.RemoveResource(ctx)
-		return
-	case listed == nil && r.data.tooNewToBeListed(ctx, state.CreatedAt, req.Private):
-		// Removing it would make the next apply create a second key and leave
-		// this one, whose secret only the state holds, orphaned.
-		resp.Diagnostics.AddWarning("AI API key not listed yet",
-			fmt.Sprintf("AI API key %s was created in repo %s moments ago and the repo's list does not show it yet; "+
-				"it is kept in the state. A later refresh reads it again.", id, repoID))
-		return
-	case listed == nil:
-		resp.Diagnostics.AddWarning("AI API key deleted outside Terraform",
-			fmt.Sprintf("AI API key %s no longer exists in repo %s; it will be created again on the next apply.", id, repoID))
-		resp.State.RemoveResource(ctx)
+	listed := keys.settle(ctx, req, resp, readState{ref: ref, createdAt: state.CreatedAt, importing: importing,
+		importID: repoID + "/" + id}, found)
+	if listed == nil {
 		return
 	}
 	applyListed(&state, *listed)
@@ -213,10 +186,7 @@ func (r *repoAIAPIKeyResource) Read(ctx context.Context, req resource.ReadReques
 		state.Keepers = noKeepers()
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-	// Listed once, the key has its created_at: a later absence is a deletion.
-	resp.Diagnostics.Append(forgetCreated(ctx, resp.Private)...)
 	if importing {
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImportingKey, nil)...)
 		resp.Diagnostics.AddWarning("Secret not imported",
 			fmt.Sprintf("Flashback returns an AI API key's secret only when the key is created, so the secret of imported "+
 				"key %s cannot be recovered: secret stays null. If you need it, rotate the key (change keepers) to create "+
@@ -239,8 +209,9 @@ func (r *repoAIAPIKeyResource) Update(ctx context.Context, req resource.UpdateRe
 	// the values the key will have.
 	if !plan.Name.Equal(state.Name) {
 		name := plan.Name.ValueString()
-		err := r.data.client.AIAPIKeys.Update(ctx, repoID, id, client.UpdateAIAPIKeyRequest{Name: &name})
-		r.data.lists.Invalidate(repoID)
+		err := r.data.keys.write(repoID, func() error {
+			return r.data.client.AIAPIKeys.Update(ctx, repoID, id, client.UpdateAIAPIKeyRequest{Name: &name})
+		})
 		if err != nil {
 			resp.Diagnostics.Append(errorDiag("update", aiAPIKeyRef(repoID, id).sending([]string{sentValue("name", name)}), err))
 			return
@@ -259,11 +230,9 @@ func (r *repoAIAPIKeyResource) Delete(ctx context.Context, req resource.DeleteRe
 	ctx = maskSecret(maskToken(ctx, r.data.token), state.Secret.ValueString())
 	repoID, id := state.RepoID.ValueString(), state.ID.ValueString()
 
-	err := r.data.client.AIAPIKeys.Delete(ctx, repoID, id)
-	r.data.lists.Invalidate(repoID)
-	if err != nil && !client.IsNotFound(err) {
-		resp.Diagnostics.Append(errorDiag("delete", aiAPIKeyRef(repoID, id), err))
-	}
+	resp.Diagnostics.Append(r.data.keys.delete(aiAPIKeyRef(repoID, id), repoID, func() error {
+		return r.data.client.AIAPIKeys.Delete(ctx, repoID, id)
+	})...)
 }
 
 // ImportState hands the key's repo_id and id to Read, which looks the key up
@@ -299,15 +268,6 @@ func parseImportID(importID string) (repoID, id string, ok bool) {
 	return repoID, id, true
 }
 
-// find looks a key up in its repo's list; nil means it is not there, and a
-// key the list shows as deleted is returned as such. A key created moments
-// ago may not be listed yet, so for a recent one the list is asked again a few
-// times, with growing waits, before it is given up.
-func (r *repoAIAPIKeyResource) find(ctx context.Context, repoID, id string, recent bool) (*client.AIAPIKey, error) {
-	lookup := listLookup[client.AIAPIKey]{lists: r.data.lists, id: keyID, what: "AI API key", tuning: r.data.tuning}
-	return lookup.find(ctx, repoID, id, recent)
-}
-
 func (r *repoAIAPIKeyResource) configured(diags *diag.Diagnostics) bool {
 	return requireConfigured(r.data, diags)
 }
@@ -316,6 +276,13 @@ func (r *repoAIAPIKeyResource) configured(diags *diag.Diagnostics) bool {
 // all the keys of the repo.
 func aiAPIKeyRef(repoID, id string) objectRef {
 	return objectRef{kind: aiAPIKeyKind, id: id, parent: inRepo(repoID)}
+}
+
+// keyCreateRef names the key a create is for, and what it sends.
+func keyCreateRef(repoID, name, aiType string) objectRef {
+	ref := aiAPIKeyRef(repoID, "").sending([]string{sentValue("name", name), sentValue("ai_type", aiType)})
+	ref.name = name
+	return ref
 }
 
 // applyListed copies what the list says of a key into the model. The secret
@@ -327,18 +294,7 @@ func applyListed(m *repoAIAPIKeyModel, k client.AIAPIKey) {
 	if k.Key != nil {
 		m.Key = types.StringValue(*k.Key)
 	}
-	m.CreatedAt = types.StringValue(formatCreatedAt(k))
-}
-
-// formatCreatedAt writes the creation time in the API's own layout, in UTC, so
-// that state holds one spelling of it whatever the server's offset. A value
-// that does not parse is kept as the server wrote it.
-func formatCreatedAt(k client.AIAPIKey) string {
-	at, ok := k.Created()
-	if !ok {
-		return k.CreatedAt
-	}
-	return at.UTC().Format(createdAtLayout)
+	m.CreatedAt = types.StringValue(normalizeTimestamp(k.CreatedAt))
 }
 
 func markdownList(values []string) string {
@@ -350,3 +306,58 @@ func markdownList(values []string) string {
 }
 
 func keyID(k client.AIAPIKey) string { return k.ID }
+
+// newKeyCollection declares the AI API keys: listed by repository, with no
+// unique name but renamable, so a lost create is repeated under a temporary
+// name (see repeatRule).
+func newKeyCollection(c *client.Client, ttl time.Duration, e *engine) *collection[client.AIAPIKey] {
+	return &collection[client.AIAPIKey]{
+		kind:         aiAPIKeyKind,
+		resourceType: "flashback_repo_ai_apikey",
+		repeat:       repeatUnderTemporaryName,
+		lists:        client.NewListCache(c.AIAPIKeys.List, keyID, ttl),
+		id:           keyID,
+		name:         func(k client.AIAPIKey) string { return k.Name },
+		createdAt:    func(k client.AIAPIKey) string { return k.CreatedAt },
+		deleted:      client.AIAPIKey.Deleted,
+		importID:     func(repoID string, k client.AIAPIKey) string { return repoID + "/" + k.ID },
+		describe:     func(k client.AIAPIKey) string { return "ai_type " + k.AIType },
+		engine:       e,
+	}
+}
+
+// createKey creates a key in repo repoID through the create engine.
+func (r *repoAIAPIKeyResource) createKey(ctx context.Context, repoID, name, aiType string) (*client.CreatedAIAPIKey, diag.Diagnostics) {
+	keys := r.data.client.AIAPIKeys
+	return createObject(ctx, r.data.keys, createOp[client.AIAPIKey, *client.CreatedAIAPIKey]{
+		scope: repoID,
+		ref:   keyCreateRef(repoID, name, aiType),
+		name:  name,
+		post: func(ctx context.Context, name string) (*client.CreatedAIAPIKey, string, error) {
+			created, err := keys.Create(ctx, repoID, client.CreateAIAPIKeyRequest{Name: name, AIType: aiType})
+			if created == nil {
+				return nil, "", err
+			}
+			return created, created.ID, err
+		},
+		same: func(k client.AIAPIKey, name string) bool { return k.Name == name && k.AIType == aiType },
+		// The answer named the key but not its secret: the key is this
+		// create's, and no one can use it.
+		unusable: func(ctx context.Context, id string, createErr error) (*client.CreatedAIAPIKey, diag.Diagnostics) {
+			what := fmt.Sprintf("Flashback created AI API key %s in repo %s but its answer was unusable (%s).", id, repoID, createErr)
+			err := r.data.keys.write(repoID, func() error { return keys.Delete(ctx, repoID, id) })
+			if err != nil && !client.IsNotFound(err) {
+				return nil, diag.Diagnostics{diag.NewErrorDiagnostic("Cannot create AI API key", fmt.Sprintf(
+					"%s Deleting the key, whose secret no one has, failed: %s. Delete key %s in Flashback, then run "+
+						"terraform apply again.", what, err, id))}
+			}
+			tflog.Warn(ctx, "deleted a key whose create answer was unusable", map[string]any{"repo_id": repoID, "id": id})
+			return nil, diag.Diagnostics{diag.NewErrorDiagnostic("Cannot create AI API key", fmt.Sprintf(
+				"%s The key was deleted again so that none is left without its secret. Run terraform apply again.", what))}
+		},
+		rename: func(ctx context.Context, id string) error {
+			return keys.Update(ctx, repoID, id, client.UpdateAIAPIKeyRequest{Name: &name})
+		},
+		remove: func(ctx context.Context, id string) error { return keys.Delete(ctx, repoID, id) },
+	})
+}

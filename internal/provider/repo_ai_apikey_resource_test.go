@@ -362,8 +362,9 @@ func TestAccRepoAIAPIKey_importErrors(t *testing.T) {
 				ResourceName:  testKeyAddr,
 				ImportState:   true,
 				ImportStateId: env.repo() + "/00000000-0000-4000-8000-000000000000",
-				ExpectError: errorRE(`AI API key not found.*` + regexp.QuoteMeta(env.repo()) +
-					`.*00000000-0000-4000-8000-000000000000.*deleted keys cannot be imported.*Check both parts of the import ID`),
+				ExpectError: errorRE(`AI API key not found.*00000000-0000-4000-8000-000000000000 in repo ` +
+					regexp.QuoteMeta(env.repo()) + `.*deleted ones cannot be imported.*Check the import ID "` +
+					regexp.QuoteMeta(env.repo()) + `/00000000-0000-4000-8000-000000000000"`),
 			},
 		},
 	})
@@ -603,7 +604,7 @@ func TestFind_recheckEndsWithContext(t *testing.T) {
 	}
 
 	start := time.Now()
-	listed, err := r.find(cancelSoon(t), "repo-1", created.ID, true)
+	listed, err := r.data.keys.find(cancelSoon(t), "repo-1", created.ID, true)
 	if d := time.Since(start); d > promptly {
 		t.Errorf("find took %s to notice its context ended", d)
 	}
@@ -623,7 +624,7 @@ func TestFind_retryBackoffEndsWithContext(t *testing.T) {
 	r := newUnitResource(t, emu, token, hourLong, 5)
 
 	start := time.Now()
-	_, err := r.find(cancelSoon(t), "repo-1", "00000000-0000-4000-8000-000000000000", false)
+	_, err := r.data.keys.find(cancelSoon(t), "repo-1", "00000000-0000-4000-8000-000000000000", false)
 	if d := time.Since(start); d > promptly {
 		t.Errorf("find took %s to notice its context ended", d)
 	}
@@ -665,7 +666,7 @@ func TestTooNewToBeListed(t *testing.T) {
 		{"listed before", listed, at(time.Second), false},
 	}
 	for _, tc := range cases {
-		if got := r.data.tooNewToBeListed(context.Background(), tc.state.CreatedAt, tc.private); got != tc.want {
+		if got := r.data.engine.tooNewToBeListed(context.Background(), tc.state.CreatedAt, tc.private); got != tc.want {
 			t.Errorf("%s: tooNewToBeListed = %v, want %v", tc.name, got, tc.want)
 		}
 	}

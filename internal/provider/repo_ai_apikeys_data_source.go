@@ -46,7 +46,7 @@ func listedAIAPIKey(k client.AIAPIKey) listedAIAPIKeyModel {
 		Name:      types.StringValue(k.Name),
 		Key:       types.StringPointerValue(k.Key),
 		AIType:    types.StringValue(k.AIType),
-		CreatedAt: types.StringValue(formatCreatedAt(k)),
+		CreatedAt: types.StringValue(normalizeTimestamp(k.CreatedAt)),
 	}
 }
 
@@ -143,7 +143,7 @@ func (d *repoAIAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadR
 // cache: a key the list shows as deleted is left out. The slice may be shared
 // with every other reader and must only be read.
 func (d *providerData) listKeys(ctx context.Context, repoID string, diags *diag.Diagnostics) ([]client.AIAPIKey, bool) {
-	keys, err := d.lists.List(ctx, repoID)
+	keys, err := d.keys.lists.List(ctx, repoID)
 	if err != nil {
 		diags.Append(errorDiag("list", aiAPIKeyRef(repoID, ""), err))
 		return nil, false

@@ -163,7 +163,7 @@ func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
 	all := strings.Join(logs, "\n")
 	// The provider's own log and go-retryablehttp's must be in the file, or
 	// finding nothing in it proves nothing.
-	for _, want := range []string{"created AI API key", "performing request", "retrying request", "create outcome unknown", "deleted the key left by a create under its temporary name"} {
+	for _, want := range []string{"created AI API key", "performing request", "retrying request", "create outcome unknown", "deleted what a repeated create left under its temporary name"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the TRACE logs lack %q", want)
 		}

@@ -5,8 +5,24 @@ import (
 	"fmt"
 	"time"
 
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
+
+// nameValidators are the one rule for the name of every object the provider
+// manages: not empty, and not only white space, which tells no one which
+// object it is.
+func nameValidators() []validator.String {
+	return []validator.String{
+		stringvalidator.LengthAtLeast(1),
+		stringvalidator.RegexMatches(notBlank, "must not be empty or only white space"),
+	}
+}
+
+// notBlank matches a string with a character that is not white space.
+var notBlank = regexp.MustCompile(`\S`)
 
 // durationValidator accepts a Go duration that is not negative, such as "30s".
 type durationValidator struct{}

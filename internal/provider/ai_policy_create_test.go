@@ -27,13 +27,9 @@ func newUnitPolicyResource(t *testing.T, handler http.Handler, token string) *ai
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &aiPolicyResource{data: &providerData{
-		client:      c,
-		token:       token,
-		tuning:      testTuning,
-		org:         newOrgDiscovery("", c.Users.Profile),
-		policyLists: client.NewListCache(c.AIPolicies.ListScope, func(p client.AIPolicy) string { return p.ID }, 0),
-	}}
+	data := newProviderData(c, token, 0, 0, testTuning)
+	data.org = newOrgDiscovery("", c.Users.Profile)
+	return &aiPolicyResource{data: data}
 }
 
 // newPolicyEmulator is an emulator of the seeded organization whose clock runs
@@ -61,8 +57,7 @@ func livePolicyIDs(emu *emulator.Server) []string {
 }
 
 // The candidates of a create with an unknown outcome are only the look-alike
-// policies made since the request began: not an older one, and not one this
-// provider created itself.
+// policies made since the request began and not by this provider.
 func TestPolicyCreate_candidatesAreOnlyNewAndNotOurs(t *testing.T) {
 	t.Parallel()
 	var offset atomic.Int64
@@ -71,33 +66,72 @@ func TestPolicyCreate_candidatesAreOnlyNewAndNotOurs(t *testing.T) {
 	in := createRequest(basePolicy())
 	ctx := context.Background()
 
-	offset.Store(int64(-time.Hour))
-	older, err := r.data.client.AIPolicies.Create(ctx, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	offset.Store(0)
-	ours, diags := r.create(ctx, in)
+	ours, diags := r.createPolicy(ctx, in)
 	if diags.HasError() {
 		t.Fatal(diagText(diags))
 	}
 	emu.InjectFault(emulator.Fault{Op: emulator.OpPolicyCreate, Status: http.StatusGatewayTimeout, AfterAct: true, Count: 1})
-	created, diags := r.create(ctx, in)
+	created, diags := r.createPolicy(ctx, in)
 	if created != nil || !diags.HasError() {
 		t.Fatalf("create with an unknown outcome returned %v, %s; want nil and an error", created, diagText(diags))
 	}
 	live := livePolicyIDs(emu)
-	if len(live) != 3 {
-		t.Fatalf("%d live policies, want 3: nothing may be deleted", len(live))
+	if len(live) != 2 {
+		t.Fatalf("%d live policies, want 2: nothing may be deleted", len(live))
 	}
 	orphan := live[0] // newest first
 	text := diagText(diags)
-	if !strings.Contains(text, "lists 1 policies") || !strings.Contains(text, orphan) {
+	if !strings.Contains(text, "made while it was under way and not by this Terraform run: "+orphan) {
 		t.Errorf("the error does not name the one candidate %s: %s", orphan, text)
 	}
-	for what, id := range map[string]string{"the older policy": older.ID, "the provider's own policy": ours.ID} {
-		if strings.Contains(text, id) {
-			t.Errorf("the error names %s, %s, as a candidate: %s", what, id, text)
+	if !strings.Contains(text, "terraform import flashback_ai_policy.<name> "+orphan) {
+		t.Errorf("the error does not say how to import %s: %s", orphan, text)
+	}
+	if strings.Contains(text, ours.ID) {
+		t.Errorf("the error names the provider's own policy %s as a candidate: %s", ours.ID, text)
+	}
+}
+
+// A scope that already holds a policy identical to the one to create, which
+// this provider did not make, is most likely what an earlier apply left when
+// its answer was lost: the create stops before it sends anything, and names
+// it with its import command. One this provider made is no reason to stop.
+func TestPolicyCreate_identicalPolicyNotOursStopsTheCreate(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	emu, token := newPolicyEmulator(t, &offset)
+	r := newUnitPolicyResource(t, emu, token)
+	in := createRequest(basePolicy())
+	ctx := context.Background()
+
+	offset.Store(int64(-time.Hour))
+	earlier, err := r.data.client.AIPolicies.Create(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(0)
+	posts := emu.Requests(http.MethodPost, emulator.OpPolicyCreate)
+	created, diags := r.createPolicy(ctx, in)
+	if created != nil || !diags.HasError() {
+		t.Fatalf("create beside an identical policy returned %v, %s; want nil and an error", created, diagText(diags))
+	}
+	text := diagText(diags)
+	for _, want := range []string{"Identical AI policy already exists", earlier.ID, "Nothing was created",
+		"terraform import flashback_ai_policy.<name> " + earlier.ID, "give this one another name"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the error lacks %q: %s", want, text)
+		}
+	}
+	if n := emu.Requests(http.MethodPost, emulator.OpPolicyCreate) - posts; n != 0 {
+		t.Errorf("%d creates sent, want none", n)
+	}
+
+	// A second policy of other content is no look-alike, and once this
+	// provider made it, neither is a third identical to it.
+	in.Content = "another content"
+	for range 2 {
+		if _, diags := r.createPolicy(ctx, in); diags.HasError() {
+			t.Fatalf("create of a policy this provider made the twin of failed: %s", diagText(diags))
 		}
 	}
 }
@@ -122,7 +156,7 @@ func TestPolicyCreate_interruptedNamesTheCandidate(t *testing.T) {
 	})
 	r := newUnitPolicyResource(t, handler, token)
 
-	created, diags := r.create(ctx, createRequest(basePolicy()))
+	created, diags := r.createPolicy(ctx, createRequest(basePolicy()))
 	if created != nil || !diags.HasError() {
 		t.Fatalf("interrupted create returned %v, %s; want nil and an error", created, diagText(diags))
 	}
@@ -130,11 +164,11 @@ func TestPolicyCreate_interruptedNamesTheCandidate(t *testing.T) {
 	if len(live) != 1 {
 		t.Fatalf("%d live policies, want the 1 the interrupted create made", len(live))
 	}
-	if text := diagText(diags); !strings.Contains(text, live[0]) || !strings.Contains(text, "Nothing was deleted") {
+	if text := diagText(diags); !strings.Contains(text, live[0]) || !strings.Contains(text, "none was adopted or deleted") {
 		t.Errorf("the error does not name policy %s: %s", live[0], text)
 	}
-	if n := emu.Requests(http.MethodGet, emulator.OpPolicyList); n != 1 {
-		t.Errorf("%d lists after the interrupted create, want 1 look", n)
+	if n := emu.Requests(http.MethodGet, emulator.OpPolicyList); n != 2 {
+		t.Errorf("%d lists, want 2: the look-alike check before the create, and one look after it", n)
 	}
 }
 
@@ -246,11 +280,11 @@ func TestPolicyCreate_siblingInFlightIsNoCandidate(t *testing.T) {
 
 	siblingDone := make(chan *client.AIPolicy)
 	go func() {
-		created, _ := r.create(context.Background(), in)
+		created, _ := r.createPolicy(context.Background(), in)
 		siblingDone <- created
 	}()
 	<-siblingActed
-	_, diags := r.create(context.Background(), in)
+	_, diags := r.createPolicy(context.Background(), in)
 	close(otherDone)
 	sibling := <-siblingDone
 	if sibling == nil {
@@ -263,7 +297,7 @@ func TestPolicyCreate_siblingInFlightIsNoCandidate(t *testing.T) {
 	if strings.Contains(text, sibling.ID) {
 		t.Errorf("the sibling's policy %s is named as a candidate: %s", sibling.ID, text)
 	}
-	if !strings.Contains(text, "lists 1 policies") {
+	if !strings.Contains(text, "made while it was under way and not by this Terraform run: ") || strings.Count(text, "created 20") != 1 {
 		t.Errorf("want exactly the one candidate this create made: %s", text)
 	}
 }

@@ -25,13 +25,7 @@ func newLLMRecoveryResource(t *testing.T, handler http.Handler, token string, ma
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &aiLLMResource{data: &providerData{
-		client:     c,
-		llmLists:   client.NewListCache(c.AILLMs.List, func(l client.AILLM) string { return l.ID }, 0),
-		token:      token,
-		maxRetries: maxRetries,
-		tuning:     testTuning,
-	}}
+	return &aiLLMResource{data: newProviderData(c, token, maxRetries, 0, testTuning)}
 }
 
 // newLLMRecoveryEmulator is an emulator with the default workspace besides
@@ -56,7 +50,7 @@ func recoveryRequest(name string) client.CreateAILLMRequest {
 // must end with.
 func createForRecovery(t *testing.T, ctx context.Context, r *aiLLMResource, req client.CreateAILLMRequest) string {
 	t.Helper()
-	id, diags := r.create(ctx, req)
+	id, diags := r.createLLM(ctx, req)
 	if id != "" || !diags.HasError() || len(diags) != 1 {
 		t.Fatalf("create returned %q and %d diagnostics, want an error alone:\n%s", id, len(diags), llmDiagText(diags))
 	}
@@ -101,18 +95,18 @@ func TestLLMCreate_unknownOutcomeNamesTheCandidateAndDeletesNothing(t *testing.T
 
 	detail := createForRecovery(t, context.Background(), r, recoveryRequest("lost"))
 	made := onlyLLM(t, emu)
-	requireContains(t, detail, "500", made.ID+" (ai_type OPENAI", "probably this request's", "neither adopted nor deleted",
-		"terraform import flashback_ai_llm.<name> "+made.ID, `id = "`+made.ID+`"`)
+	requireContains(t, detail, "500", "Sent again, it was refused", made.ID+" (ai_type OPENAI", "probably this create's",
+		"neither adopted nor deleted", "terraform import flashback_ai_llm.<name> "+made.ID, `id = "`+made.ID+`"`)
 	if n := emu.Requests(http.MethodDelete, emulator.OpLLMDelete); n != 0 {
 		t.Errorf("%d deletes, want none", n)
 	}
-	if n := emu.Requests(http.MethodPost, emulator.OpLLMCreate); n != 1 {
-		t.Errorf("%d creates, want 1: a listed candidate ends the attempts", n)
+	if n := emu.Requests(http.MethodPost, emulator.OpLLMCreate); n != 2 {
+		t.Errorf("%d creates, want 2: the repeat, refused because the name is taken, ends the attempts", n)
 	}
 }
 
 // Another writer's configuration of the same name, older and with another
-// endpoint, is named as such, and no ID is offered for import.
+// endpoint, is named as such, never as this create's.
 func TestLLMCreate_anotherWritersConfigurationIsNotTakenForOurs(t *testing.T) {
 	t.Parallel()
 	emu, token := newLLMRecoveryEmulator(t, emulator.Options{})
@@ -126,8 +120,9 @@ func TestLLMCreate_anotherWritersConfigurationIsNotTakenForOurs(t *testing.T) {
 	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpLLMCreate, Status: http.StatusBadGateway, Count: 1})
 
 	detail := createForRecovery(t, context.Background(), r, recoveryRequest("shared"))
-	requireContains(t, detail, otherID+" (ai_type OPENAI", "most likely another writer's", "terraform import flashback_ai_llm.<name> <id>")
-	if strings.Contains(detail, "probably this request's") || strings.Contains(detail, `id = "`) {
+	requireContains(t, detail, otherID+" (ai_type OPENAI", "most likely another writer's",
+		"terraform import flashback_ai_llm.<name> "+otherID, "If it is someone else's, give this one another name")
+	if strings.Contains(detail, "probably this create's") {
 		t.Errorf("another writer's configuration is offered as this request's:\n%s", detail)
 	}
 	if n := emu.Requests(http.MethodDelete, ""); n != 0 {
@@ -144,8 +139,8 @@ func TestLLMCreate_repeatRefusedAsDuplicate(t *testing.T) {
 	r := newLLMRecoveryResource(t, emu, token, 3)
 
 	detail := createForRecovery(t, context.Background(), r, recoveryRequest("hidden"))
-	requireContains(t, detail, "failed with an unknown outcome", "sent again, it was refused", "400", "already exists",
-		"refuses a name that is already taken", "does not list a configuration named \"hidden\"", "terraform import")
+	requireContains(t, detail, "failed with an unknown outcome", "Sent again, it was refused", "400", "already exists",
+		"refuses a name that is already taken", "does not list one named \"hidden\"", "terraform import")
 	onlyLLM(t, emu)
 	if n := emu.Requests(http.MethodPost, emulator.OpLLMCreate); n != 2 {
 		t.Errorf("%d creates, want 2", n)
@@ -162,7 +157,8 @@ func TestLLMCreate_givesUpAfterTheRetryBudget(t *testing.T) {
 	r := newLLMRecoveryResource(t, emu, token, 2)
 
 	detail := createForRecovery(t, context.Background(), r, recoveryRequest("never"))
-	requireContains(t, detail, "failed 3 times with an unknown outcome", "504", "Run terraform apply again when the Flashback API is healthy")
+	requireContains(t, detail, "failed 3 times with an unknown outcome", "504", "lists no AI LLM configuration of that name",
+		"run Terraform again later")
 	if n := emu.Requests(http.MethodPost, emulator.OpLLMCreate); n != 3 {
 		t.Errorf("%d creates, want 3 (max_retries 2)", n)
 	}
@@ -181,7 +177,7 @@ func TestLLMCreate_unusableAnswer(t *testing.T) {
 
 	detail := createForRecovery(t, context.Background(), r, recoveryRequest("unnamed"))
 	made := onlyLLM(t, emu)
-	requireContains(t, detail, "success that names no configuration", `lacks "aiLlmId"`, made.ID, "probably this request's")
+	requireContains(t, detail, "unusable 200 response", `lacks "aiLlmId"`, made.ID, "made while it was under way")
 	if n := emu.Requests(http.MethodPost, emulator.OpLLMCreate); n != 1 {
 		t.Errorf("%d creates, want 1", n)
 	}
@@ -209,7 +205,7 @@ func TestLLMCreate_interruptedNamesWhatWasMade(t *testing.T) {
 
 	detail := createForRecovery(t, ctx, r, recoveryRequest("interrupted"))
 	made := onlyLLM(t, emu)
-	requireContains(t, detail, "was interrupted", "context canceled", made.ID, "probably this request's")
+	requireContains(t, detail, "was interrupted", "context canceled", made.ID, "made while it was under way")
 	if n := emu.Requests(http.MethodDelete, ""); n != 0 {
 		t.Errorf("%d deletes, want none", n)
 	}

@@ -70,7 +70,7 @@ func TestCreate_retryUnderTemporaryName(t *testing.T) {
 	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpCreate, Status: http.StatusBadGateway, AfterAct: true, Count: 1})
 	r := newUnitResource(t, emu, token, testTuning, 3)
 
-	created, diags := r.create(context.Background(), "repo-1", "pipeline-key", client.AITypeOpenAI)
+	created, diags := r.createKey(context.Background(), "repo-1", "pipeline-key", client.AITypeOpenAI)
 	if created == nil || diags.HasError() {
 		t.Fatalf("create failed: %s", diagText(diags))
 	}
@@ -92,7 +92,7 @@ func TestCreate_retryUnderTemporaryName(t *testing.T) {
 	}
 	text := diagText(diags)
 	if !errorRE(`Warning: AI API key created after an unknown outcome.*502 Bad Gateway.*temporary name "tf-pending-[0-9a-f]{16}"` +
-		`.*key ` + created.ID + ` is the one Terraform manages.*` + orphan.ID + `.*none was deleted`).MatchString(text) {
+		`.*key ` + created.ID + ` is the one Terraform manages.*` + orphan.ID + `.*none was adopted or deleted`).MatchString(text) {
 		t.Errorf("the warning does not say what happened and name the first attempt's key %s:\n%s", orphan.ID, text)
 	}
 	got := [4]int{emu.Requests(http.MethodPost, ""), emu.Requests(http.MethodPut, ""), emu.Requests(http.MethodDelete, ""), emu.Requests(http.MethodGet, "")}
@@ -110,7 +110,7 @@ func TestCreate_retryOutcomeUnknownDeletesOnlyTheTemporaryKey(t *testing.T) {
 	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpCreate, Drop: true, AfterAct: true, Count: 2})
 	r := newUnitResource(t, emu, token, testTuning, 3)
 
-	created, diags := r.create(context.Background(), "repo-1", "twice lost", client.AITypeAWS)
+	created, diags := r.createKey(context.Background(), "repo-1", "twice lost", client.AITypeAWS)
 	if created == nil || diags.HasError() {
 		t.Fatalf("create failed: %s", diagText(diags))
 	}
@@ -123,7 +123,7 @@ func TestCreate_retryOutcomeUnknownDeletesOnlyTheTemporaryKey(t *testing.T) {
 	if n := emu.Requests(http.MethodDelete, ""); n != 1 {
 		t.Errorf("%d deletes, want 1: the retry's lost key", n)
 	}
-	if text := diagText(diags); !errorRE(`left under the temporary name "tf-pending-[0-9a-f]{16}", whose secrets were lost, were deleted: ` + uuidRE).MatchString(text) {
+	if text := diagText(diags); !errorRE(`left under the temporary name "tf-pending-[0-9a-f]{16}", which no one could use, was deleted: ` + uuidRE).MatchString(text) {
 		t.Errorf("the warning does not say that the retry's key was deleted:\n%s", text)
 	}
 }
@@ -141,7 +141,7 @@ func TestCreate_keysThisProviderCreatedAreNoCandidates(t *testing.T) {
 			// While this create is under way, the same provider creates a
 			// key just like it (count = 2 with one name); then this
 			// create's answer is lost.
-			sibling, diags := r.create(context.Background(), "repo-1", "twin", client.AITypeGoogle)
+			sibling, diags := r.createKey(context.Background(), "repo-1", "twin", client.AITypeGoogle)
 			if sibling == nil {
 				t.Errorf("the sibling create failed: %s", diagText(diags))
 			} else {
@@ -153,7 +153,7 @@ func TestCreate_keysThisProviderCreatedAreNoCandidates(t *testing.T) {
 	})
 	r = newUnitResource(t, handler, token, testTuning, 3)
 
-	created, diags := r.create(context.Background(), "repo-1", "twin", client.AITypeGoogle)
+	created, diags := r.createKey(context.Background(), "repo-1", "twin", client.AITypeGoogle)
 	if created == nil {
 		t.Fatalf("create failed: %s", diagText(diags))
 	}
@@ -193,7 +193,7 @@ func TestCreate_deletedKeysAreIgnored(t *testing.T) {
 	})
 	r := newUnitResource(t, handler, token, testTuning, 3)
 
-	created, diags := r.create(context.Background(), "repo-1", "gone", client.AITypeOther)
+	created, diags := r.createKey(context.Background(), "repo-1", "gone", client.AITypeOther)
 	if created == nil {
 		t.Fatalf("create failed: %s", diagText(diags))
 	}
@@ -201,7 +201,7 @@ func TestCreate_deletedKeysAreIgnored(t *testing.T) {
 	if id, _ := deletedID.Load().(string); id == "" || strings.Contains(text, id) {
 		t.Errorf("the warning names the deleted key %q:\n%s", id, text)
 	}
-	if live := keysNamed(emu, "gone"); len(live) != 2 || !strings.Contains(text, "Keys named \"gone\"") {
+	if live := keysNamed(emu, "gone"); len(live) != 2 || !strings.Contains(text, "Listed with the values this create sent") {
 		t.Errorf("want the orphan and the new key live, the orphan named: %d live\n%s", len(live), text)
 	}
 	if n := emu.Requests(http.MethodDelete, ""); n != 0 {
@@ -222,7 +222,7 @@ func TestCreate_alwaysFailingGivesUpInBoundedTime(t *testing.T) {
 	tn.sleep = waits.sleep
 	r := newUnitResource(t, emu, token, tn, client.DefaultMaxRetries)
 
-	created, diags := r.create(context.Background(), "repo-1", "never", client.AITypeOpenAI)
+	created, diags := r.createKey(context.Background(), "repo-1", "never", client.AITypeOpenAI)
 	if created != nil || !diags.HasError() {
 		t.Fatalf("create = %+v, %s; want an error", created, diagText(diags))
 	}
@@ -237,7 +237,7 @@ func TestCreate_alwaysFailingGivesUpInBoundedTime(t *testing.T) {
 	if total := waits.total(); total > documented {
 		t.Errorf("the create waited %v in all (%v), more than the documented %v", total, waits.waits, documented)
 	}
-	if !strings.Contains(providerAttrDescription("max_retries"), "at most about 22 seconds of waiting with the default") {
+	if !strings.Contains(providerAttrDescription("max_retries"), "at most about 22 seconds of waiting with the default, whatever the resource") {
 		t.Error("the max_retries description does not state the create recovery's bound")
 	}
 }
@@ -251,14 +251,14 @@ func TestCreate_recoveryEndsWithContext(t *testing.T) {
 	r := newUnitResource(t, emu, token, hourLong, 3)
 
 	start := time.Now()
-	created, diags := r.create(cancelSoon(t), "repo-1", "interrupted", client.AITypeGoogle)
+	created, diags := r.createKey(cancelSoon(t), "repo-1", "interrupted", client.AITypeGoogle)
 	if d := time.Since(start); d > promptly {
 		t.Errorf("create took %s to notice its context ended", d)
 	}
 	if created != nil {
 		t.Errorf("create returned %+v", *created)
 	}
-	if text := diagText(diags); !diags.HasError() || !strings.Contains(text, "interrupted") || !strings.Contains(text, `"interrupted" may exist in repo repo-1`) {
+	if text := diagText(diags); !diags.HasError() || !strings.Contains(text, "interrupted") || !strings.Contains(text, "lists no AI API key of that name made meanwhile") {
 		t.Errorf("diagnostics do not say the check was interrupted and what may be left: %s", text)
 	}
 	if n := emu.Requests(http.MethodPost, emulator.OpCreate); n != 1 {
@@ -289,7 +289,7 @@ func TestCreate_interruptedInFlightNamesTheKey(t *testing.T) {
 		<-arrived
 		cancel()
 	}()
-	created, diags := r.create(ctx, "repo-1", "interrupted", client.AITypeAWS)
+	created, diags := r.createKey(ctx, "repo-1", "interrupted", client.AITypeAWS)
 	if created != nil {
 		t.Errorf("create returned %+v", *created)
 	}
@@ -329,11 +329,11 @@ func TestCreate_interruptedRetryLeavesNoKey(t *testing.T) {
 		<-arrived
 		cancel()
 	}()
-	created, diags := r.create(ctx, "repo-1", "interrupted", client.AITypeAWS)
+	created, diags := r.createKey(ctx, "repo-1", "interrupted", client.AITypeAWS)
 	if created != nil {
 		t.Errorf("create returned %+v", *created)
 	}
-	if text := diagText(diags); !diags.HasError() || !strings.Contains(text, "was interrupted") || !strings.Contains(text, "were deleted") {
+	if text := diagText(diags); !diags.HasError() || !strings.Contains(text, "was interrupted") || !strings.Contains(text, "was deleted") {
 		t.Errorf("diagnostics do not say the create was interrupted and its key deleted: %s", text)
 	}
 	if live := emu.LiveKeys("repo-1"); len(live) != 0 {
@@ -528,8 +528,10 @@ func TestAccReliability_createOutcomeUnknownLastAttempt(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: env.config(keyConfig("test", env.repo(), "never answered", "OPENAI"), withRetries(1)),
 			ExpectError: errorRE(`Cannot create AI API key.*"never answered" in repo repo-1 failed 2 times with an unknown outcome` +
-				`.*POST /repo/repo-1/ai/apikey.*Keys named "never answered" of type OPENAI created meanwhile.*: ` + uuidRE +
-				`.*none was deleted.*left under the temporary name "tf-pending-[0-9a-f]{16}".*were deleted: ` + uuidRE),
+				`.*POST /repo/repo-1/ai/apikey.*Listed with the values this create sent, made while it was under way and not ` +
+				`by this Terraform run: ` + uuidRE + ` \(ai_type OPENAI.*none was adopted or deleted.*terraform import ` +
+				`flashback_repo_ai_apikey.<name> repo-1/` + uuidRE + `.*left under the temporary name "tf-pending-[0-9a-f]{16}", ` +
+				`which no one could use, was deleted: ` + uuidRE),
 		}},
 	})
 	if n := emu.Requests(http.MethodPost, emulator.OpCreate); n != 2 {
