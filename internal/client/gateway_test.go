@@ -328,6 +328,34 @@ func TestGateway_successFalseOn2xxIsAFailure(t *testing.T) {
 	}
 }
 
+func TestGateway_errorCodeIn2xxIsAFailure(t *testing.T) {
+	t.Parallel()
+	for _, gc := range gatewayCalls() {
+		if gc.validate {
+			continue // its own test: a validation that ran and failed is a result
+		}
+		for _, body := range []string{
+			`{"success":true,"error_code":"QUOTA_EXCEEDED","error_message":"limit reached"}`,
+			`{"error_code":"QUOTA_EXCEEDED","error_message":"limit reached"}`,
+		} {
+			t.Run(gc.name, func(t *testing.T) {
+				t.Parallel()
+				srv := answer(t, 200, body)
+				c := newTestClient(t, srv.URL)
+				err := gc.call(context.Background(), c)
+				apiErr := asAPIError(t, err)
+				if apiErr.StatusCode != 200 || apiErr.Code != ErrorCodeQuotaExceeded || apiErr.Message != "limit reached" ||
+					apiErr.Method != gc.method || apiErr.Path != gc.path {
+					t.Errorf("APIError = %+v, want 200 with the server's code and message", *apiErr)
+				}
+				if IsOutcomeUnknown(err) {
+					t.Error("IsOutcomeUnknown is true for an answered request")
+				}
+			})
+		}
+	}
+}
+
 func TestGateway_unusableSuccessBodies(t *testing.T) {
 	t.Parallel()
 	// The marker stands for whatever an unusable body holds: a response error
