@@ -76,6 +76,7 @@ type Client struct {
 	AILLMs     *AILLMs
 	AIPolicies *AIPolicies
 	Repos      *Repos
+	Buckets    *Buckets
 	Workspaces *Workspaces
 	Users      *Users
 }
@@ -129,6 +130,7 @@ func New(cfg Config) (*Client, error) {
 	c.AILLMs = &AILLMs{c: c}
 	c.AIPolicies = &AIPolicies{c: c}
 	c.Repos = &Repos{c: c}
+	c.Buckets = &Buckets{c: c}
 	c.Workspaces = &Workspaces{c: c}
 	c.Users = &Users{c: c}
 	return c, nil
