@@ -25,8 +25,8 @@ type Options struct {
 	Token string
 	// Repos are repos the token may access, each named after its id, in the
 	// default workspace (DefaultWorkspaceID). A repo id declared neither here nor
-	// in WorkspaceRepos, or in another organization's workspace, gives 403 on the
-	// AI API key endpoints.
+	// in WorkspaceRepos nor made through the API, a deleted repo, or one in
+	// another organization's workspace, gives 403 on the AI API key endpoints.
 	Repos []string
 	// OrgID is the organization of the token's user; default DefaultOrgID.
 	OrgID string

@@ -173,7 +173,9 @@ func TestOptionsReposGoToTheDefaultWorkspace(t *testing.T) {
 	if repos[0].Name != "r1" || repos[0].WorkspaceID != DefaultWorkspaceID {
 		t.Errorf("repo r1 = %+v, want named r1 in %s", repos[0], DefaultWorkspaceID)
 	}
-	h.emu.AddRepo("r3")
+	if err := h.emu.AddRepo("r3"); err != nil {
+		t.Fatal(err)
+	}
 	if got := repoIDs(h.listRepos("?workspaceId=" + DefaultWorkspaceID)); !slices.Equal(got, []string{"r1", "r2", "r3"}) {
 		t.Errorf("after AddRepo = %v", got)
 	}
@@ -182,7 +184,9 @@ func TestOptionsReposGoToTheDefaultWorkspace(t *testing.T) {
 func TestAddRepoLeavesADeclaredRepoWhereItIs(t *testing.T) {
 	t.Parallel()
 	h := newGateway(t, nil)
-	h.emu.AddRepo("repo-x")
+	if err := h.emu.AddRepo("repo-x"); err != nil {
+		t.Fatal(err)
+	}
 	if got := repoIDs(h.listRepos("")); slices.Contains(got, "repo-x") {
 		t.Errorf("AddRepo moved another organization's repo into reach: %v", got)
 	}
