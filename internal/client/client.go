@@ -5,6 +5,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -75,6 +76,7 @@ type Client struct {
 	AILLMs     *AILLMs
 	AIPolicies *AIPolicies
 	Repos      *Repos
+	Buckets    *Buckets
 	Workspaces *Workspaces
 	Users      *Users
 }
@@ -128,6 +130,7 @@ func New(cfg Config) (*Client, error) {
 	c.AILLMs = &AILLMs{c: c}
 	c.AIPolicies = &AIPolicies{c: c}
 	c.Repos = &Repos{c: c}
+	c.Buckets = &Buckets{c: c}
 	c.Workspaces = &Workspaces{c: c}
 	c.Users = &Users{c: c}
 	return c, nil
@@ -267,10 +270,27 @@ func (c *Client) ServerNow() time.Time {
 	return time.Now().Add(time.Duration(c.clockOffset.Load()))
 }
 
-// envelope is the part every Flashback response body shares.
+// envelope is the part every Flashback response body shares, with the
+// error_code and error_message that repository writes may add.
 type envelope struct {
-	Success *bool  `json:"success"`
-	Message string `json:"message"`
+	Success      *bool  `json:"success"`
+	Message      string `json:"message"`
+	ErrorCode    string `json:"error_code"`
+	ErrorMessage string `json:"error_message"`
+}
+
+// failed reports whether a 2xx body says the call failed: "success": false,
+// or an error_code other than SUCCESS, whatever "success" says (which HTTP
+// status carries an error_code is not documented, and an answer that names an
+// error cannot be taken for a success).
+func (e envelope) failed() bool {
+	return (e.Success != nil && !*e.Success) || (e.ErrorCode != "" && e.ErrorCode != ErrorCodeSuccess)
+}
+
+// explanation is the server's own text: error_message, which goes with an
+// error_code, else message.
+func (e envelope) explanation() string {
+	return cmp.Or(e.ErrorMessage, e.Message)
 }
 
 // do sends one API call with retries and decodes a 2xx body into out. The
@@ -327,11 +347,11 @@ func (c *Client) doQuery(ctx context.Context, method, path string, query url.Val
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		msg := errorMessage(resp, data)
+		code, msg := errorMessage(resp, data)
 		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-			msg = redirectMessage(resp)
+			code, msg = "", redirectMessage(resp)
 		}
-		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, Message: c.redact(msg),
+		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Code: c.redact(code), Method: method, Path: path, Message: c.redact(msg),
 			RetryAfter: resp.Header.Get("Retry-After") != ""}
 	}
 
@@ -339,12 +359,12 @@ func (c *Client) doQuery(ctx context.Context, method, path string, query url.Val
 	if err := json.Unmarshal(data, &env); err != nil {
 		return resp.StatusCode, &ResponseError{StatusCode: resp.StatusCode, Method: method, Path: path, Reason: describeJSONError(data, err)}
 	}
-	if env.Success != nil && !*env.Success {
-		msg := env.Message
-		if msg == "" {
+	if env.failed() {
+		msg := env.explanation()
+		if msg == "" && env.ErrorCode == "" {
 			msg = `the server answered "success": false without a message`
 		}
-		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, Message: c.redact(msg)}
+		return resp.StatusCode, &APIError{StatusCode: resp.StatusCode, Code: c.redact(env.ErrorCode), Method: method, Path: path, Message: c.redact(msg)}
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -360,22 +380,32 @@ func (c *Client) redact(msg string) string {
 	return strings.ReplaceAll(msg, c.token, "[redacted]")
 }
 
-// errorMessage extracts the server's message from an error body, or describes
-// a body that is not the API's JSON (a proxy's HTML page, an empty body).
-func errorMessage(resp *http.Response, data []byte) string {
-	var env envelope
-	if err := json.Unmarshal(data, &env); err == nil && env.Message != "" {
-		return env.Message
+// errorMessage extracts the server's error_code and message from an error
+// body, or describes a body that is not the API's JSON (a proxy's HTML page, an
+// empty body). A field of an unexpected type is skipped rather than losing the
+// others: this body explains a failure, it is not data to use.
+func errorMessage(resp *http.Response, data []byte) (code, msg string) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err == nil {
+		text := func(name string) string {
+			var v string
+			_ = json.Unmarshal(raw[name], &v)
+			return v
+		}
+		code = text("error_code")
+		if msg = cmp.Or(text("error_message"), text("message")); msg != "" || code != "" {
+			return code, msg
+		}
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return "empty response body"
+		return "", "empty response body"
 	}
 	ct := resp.Header.Get("Content-Type")
 	if ct == "" {
 		ct = "unknown content type"
 	}
-	return fmt.Sprintf("unexpected non-JSON response body (%s, %d bytes)", ct, len(data))
+	return "", fmt.Sprintf("unexpected non-JSON response body (%s, %d bytes)", ct, len(data))
 }
 
 // redirectMessage says where a redirect pointed, without its query, which

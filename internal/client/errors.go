@@ -8,12 +8,17 @@ import (
 )
 
 // APIError is an unsuccessful answer from the Flashback API: a non-2xx status,
-// or a 2xx whose body says "success": false. It never carries the access token
-// or a response body that could hold a secret.
+// or a 2xx whose body says "success": false or carries an error_code other
+// than SUCCESS. It never carries the access token or a response body that
+// could hold a secret.
 type APIError struct {
 	StatusCode int
-	// Message is the server's own explanation, or a short description of the
-	// body when the server did not send its usual JSON error.
+	// Code is the body's error_code (one of the ErrorCode constants, or one
+	// the API added since), or "" when it had none.
+	Code string
+	// Message is the server's own explanation (its error_message, else its
+	// message), or a short description of the body when the server did not
+	// send its usual JSON error.
 	Message string
 	Method  string
 	// Path is the request path without the base URL or query.
@@ -24,10 +29,54 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	status := fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
-	if e.Message == "" {
+	detail := e.Message
+	switch {
+	case e.Code == "" || e.Code == e.Message:
+	case e.Message == "":
+		detail = e.Code
+	default:
+		detail = e.Code + ": " + e.Message
+	}
+	if detail == "" {
 		return fmt.Sprintf("%s %s: %s", e.Method, e.Path, status)
 	}
-	return fmt.Sprintf("%s %s: %s: %s", e.Method, e.Path, status, e.Message)
+	return fmt.Sprintf("%s %s: %s: %s", e.Method, e.Path, status, detail)
+}
+
+// The error_code values of repository writes (POST /repo, PUT /repo/{id}),
+// as the official client's enum names them. Meanings follow the names; the
+// API documents no text.
+const (
+	// ErrorCodeSuccess is the one code that is not an error.
+	ErrorCodeSuccess = "SUCCESS"
+	// ErrorCodeNotFound: the repository, or a bucket or AI LLM configuration
+	// the body names, does not exist.
+	ErrorCodeNotFound        = "NOT_FOUND"
+	ErrorCodeNameAlreadyUsed = "NAME_ALREADY_USED"
+	ErrorCodeQuotaExceeded   = "QUOTA_EXCEEDED"
+	// A MIRROR repository has exactly one master bucket, and its buckets
+	// belong to no other repository.
+	ErrorCodeMirrorMasterUnitCountInvalid = "MIRROR_MASTER_UNIT_COUNT_INVALID"
+	ErrorCodeMirrorMasterUnitMissing      = "MIRROR_MASTER_UNIT_MISSING"
+	ErrorCodeMirrorUnitAlreadyInOtherRepo = "MIRROR_UNIT_ALREADY_IN_OTHER_REPO"
+	// Folders of a NORMAL repository are unique, and a bucket can neither
+	// leave one nor change its folder: such a change needs a new repository.
+	// The enum's key for the second is NORMAL_UNIT_CANNOT_DELETE; its value,
+	// which the wire carries, is this.
+	ErrorCodeNormalUnitFolderAlreadyUsed  = "NORMAL_UNIT_FOLDER_ALREADY_USED"
+	ErrorCodeNormalUnitFolderCannotDelete = "NORMAL_UNIT_FOLDER_CANNOT_DELETE"
+	ErrorCodeNormalUnitCannotEditFolder   = "NORMAL_UNIT_CANNOT_EDIT_FOLDER"
+)
+
+// ErrorCode returns the error_code of the API's answer behind err, or "" when
+// err is not such an answer or the answer had none. Callers compare it with
+// the ErrorCode constants and must treat an unknown code as a plain refusal.
+func ErrorCode(err error) string {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code
+	}
+	return ""
 }
 
 // ResponseError is a 2xx answer whose body cannot be used: not JSON, of the

@@ -71,7 +71,8 @@ func (fs *fuzzServer) serve(t *testing.T, body []byte) string {
 }
 
 // checkAnsweredError checks an error from a 2xx answer carrying body: it is
-// the server's "success": false, or a ResponseError, never anything else.
+// the server's "success": false or error_code, or a ResponseError, never
+// anything else.
 func checkAnsweredError(t *testing.T, err error, status int, body []byte) {
 	t.Helper()
 	if IsOutcomeUnknown(err) {
@@ -85,10 +86,14 @@ func checkAnsweredError(t *testing.T, err error, status int, body []byte) {
 			t.Fatalf("APIError status %d, want %d", apiErr.StatusCode, status)
 		}
 		var env struct {
-			Success *bool `json:"success"`
+			Success   *bool  `json:"success"`
+			ErrorCode string `json:"error_code"`
 		}
-		if json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success {
-			t.Fatalf("APIError %v for a body that does not say \"success\": false: %q", err, body)
+		if json.Unmarshal(body, &env) != nil || !((env.Success != nil && !*env.Success) || (env.ErrorCode != "" && env.ErrorCode != ErrorCodeSuccess)) {
+			t.Fatalf("APIError %v for a body that says neither \"success\": false nor an error_code: %q", err, body)
+		}
+		if apiErr.Code != env.ErrorCode && !strings.Contains(apiErr.Code, "[redacted]") {
+			t.Fatalf("APIError code %q, body's error_code %q", apiErr.Code, env.ErrorCode)
 		}
 	case errors.As(err, &respErr):
 		if respErr.StatusCode != status || respErr.Reason == "" {

@@ -146,6 +146,12 @@ func FuzzDecodeRepoList(f *testing.F) {
 		`{"success":true,"repos":[{"id":"r","name":"n","workspaceId":"w","aiLlms":[{}]}]}`,
 		`{"success":true,"repos":[{"id":"r","name":"n","workspaceId":"w","aiLlms":[null]}]}`,
 		`{"success":true,"repos":[{"id":"r","name":"n","workspaceId":"w","apiKeys":[{"secret":{"key":"AKIA-FUZZ-SECRET"}}]}]}`,
+		`{"success":true,"repos":[{"id":"r","name":"n","workspaceId":"w","buckets":[{"bucketId":"b","bucket":{"id":"b","secret":{"key":"AKIA-FUZZ-SECRET"}}}]}]}`,
+		`{"success":true,"repos":[{"id":"r","name":"n","workspaceId":"w","buckets":[{"bucketId":"b","bucket":{"id":"c"}}]}]}`,
+		`{"success":true,"repos":[{"id":"r","name":"n","workspaceId":"w","buckets":null,"units":[{"bucket":{"id":"u"},"master":true}]}]}`,
+		`{"success":true,"repos":[{"id":"r","name":"n","workspaceId":"w","buckets":[{"bucketId":"b","bucket":"AKIA-FUZZ-SECRET"}]}]}`,
+		`{"success":true,"repos":[{"id":"r","name":"n","workspaceId":"w","buckets":[null,{}]}]}`,
+		`{"success":true,"error_code":"NOT_FOUND","repos":[]}`,
 	}, gatewayBrokenSeeds...)
 	fuzzDecode(f, seeds, func(ctx context.Context, c *Client) ([]Repo, error) { return c.Repos.List(ctx, "w", "") },
 		func(repos []Repo) error {
@@ -153,7 +159,8 @@ func FuzzDecodeRepoList(f *testing.F) {
 				return fmt.Errorf("nil list without an error")
 			}
 			for i, r := range repos {
-				if r.ID == "" || r.Name == "" || r.WorkspaceID == "" || r.AILLMIDs == nil || strings.Contains(fmt.Sprint(r), "AKIA-FUZZ-SECRET") {
+				if r.ID == "" || r.Name == "" || r.WorkspaceID == "" || r.AILLMIDs == nil || r.Buckets == nil ||
+					strings.Contains(fmt.Sprint(r), "AKIA-FUZZ-SECRET") {
 					return fmt.Errorf("repository %d: %+v", i, r)
 				}
 				for _, id := range r.AILLMIDs {
@@ -161,9 +168,88 @@ func FuzzDecodeRepoList(f *testing.F) {
 						return fmt.Errorf("repository %d has an empty AI LLM id", i)
 					}
 				}
+				for _, b := range r.Buckets {
+					if b.BucketID == "" {
+						return fmt.Errorf("repository %d has an empty bucket id", i)
+					}
+				}
 			}
 			return nil
 		})
+}
+
+func FuzzDecodeRepoCreate(f *testing.F) {
+	seeds := append([]string{validRepoCreateBody,
+		`{"success":true,"repoId":""}`,
+		`{"success":true,"repoId":7}`,
+		`{"success":true,"repoId":"r","error_code":"SUCCESS"}`,
+		`{"success":true,"repoId":"r","error_code":"NAME_ALREADY_USED"}`,
+		`{"success":false,"error_code":"MIRROR_MASTER_UNIT_MISSING","error_message":"m"}`,
+		`{"error_code":"QUOTA_EXCEEDED"}`,
+		`{"success":true,"repoId":"r","error_code":7}`,
+		`{"success":true,"repoId":"r","error_message":["x"]}`,
+	}, gatewayBrokenSeeds...)
+	fuzzDecode(f, seeds, func(ctx context.Context, c *Client) (string, error) { return c.Repos.Create(ctx, validRepoRequest()) },
+		func(id string) error {
+			if id == "" {
+				return fmt.Errorf("an empty repository id without an error")
+			}
+			return nil
+		})
+}
+
+func FuzzDecodeBucketList(f *testing.F) {
+	seeds := append([]string{validBucketListBody,
+		`{"success":true,"buckets":[]}`,
+		`{"success":true,"buckets":[null]}`,
+		`{"success":true,"buckets":[{"id":"b","name":"n","key":"AKIA-FUZZ-SECRET","secret":{"key":"AKIA-FUZZ-SECRET"}}]}`,
+		`{"success":true,"buckets":[{"id":"b","name":"n","region":null,"endpoint":7}]}`,
+		`{"success":true,"buckets":[{"id":"b","name":"n","repos":[null,{"id":1}]}]}`,
+	}, gatewayBrokenSeeds...)
+	fuzzDecode(f, seeds, func(ctx context.Context, c *Client) ([]Bucket, error) { return c.Buckets.List(ctx, "w") },
+		func(buckets []Bucket) error {
+			if buckets == nil {
+				return fmt.Errorf("nil list without an error")
+			}
+			for i, b := range buckets {
+				if b.ID == "" || b.Name == "" || strings.Contains(fmt.Sprint(b), "AKIA-FUZZ-SECRET") {
+					return fmt.Errorf("bucket %d: %+v", i, b)
+				}
+			}
+			return nil
+		})
+}
+
+// FuzzDecodeWorkspaceCreate checks the create's answer, including the
+// workspace it returns with only its ID beside a ResponseError.
+func FuzzDecodeWorkspaceCreate(f *testing.F) {
+	seeds := append([]string{validWorkspaceWriteBody,
+		`{"success":true,"workspace":{"id":"w"}}`,
+		`{"success":true,"workspace":{"id":"w","name":"n","orgId":null}}`,
+		`{"success":true,"workspace":{"name":"n","orgId":"o"}}`,
+		`{"success":true,"workspace":{"id":7}}`,
+		`{"success":true,"workspace":null}`,
+		`{"success":true,"workspace":[]}`,
+	}, gatewayBrokenSeeds...)
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	bs := newBodyServer(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		bs.serve(body)
+		w, err := bs.client.Workspaces.Create(context.Background(), CreateWorkspaceRequest{Name: "n"})
+		if err == nil {
+			if w == nil || w.ID == "" || w.Name == "" || w.OrgID == "" || !json.Valid(body) {
+				t.Fatalf("Create = %+v for %q", w, body)
+			}
+			return
+		}
+		checkAnsweredError(t, err, http.StatusOK, body)
+		var respErr *ResponseError
+		if w != nil && (*w != Workspace{ID: w.ID} || w.ID == "" || !errors.As(err, &respErr)) {
+			t.Fatalf("Create = %+v with error %v; want at most the ID beside a ResponseError", w, err)
+		}
+	})
 }
 
 func FuzzDecodeWorkspace(f *testing.F) {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -15,57 +16,83 @@ import (
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/wait"
 )
 
-// Options configure a Server.
+// Options configure a Server. Without Repos, Workspaces, WorkspaceRepos or
+// Buckets the server starts with the organization alone, as a new customer
+// does: everything else is then made through the API.
 type Options struct {
 	// Token is the one bearer token the server accepts. If it is empty, no request
 	// is authorized.
 	Token string
 	// Repos are repos the token may access, each named after its id, in the
 	// default workspace (DefaultWorkspaceID). A repo id declared neither here nor
-	// in WorkspaceRepos, or in another organization's workspace, gives 403 on the
-	// AI API key endpoints.
+	// in WorkspaceRepos nor made through the API, a deleted repo, or one in
+	// another organization's workspace, gives 403 on the AI API key endpoints.
 	Repos []string
 	// OrgID is the organization of the token's user; default DefaultOrgID.
 	OrgID string
 	// OrgName is the organization's name; default DefaultOrgName.
 	OrgName string
 	// Workspaces declares workspaces, in the order GET /workspace lists them. The
-	// default workspace is added after them when Repos (or a WorkspaceRepos entry
-	// without a workspace) needs it and they do not declare it.
+	// default workspace is added after them when Repos (or a WorkspaceRepos or
+	// Buckets entry without a workspace) needs it and they do not declare it.
 	Workspaces []Workspace
-	// WorkspaceRepos declares repos with their name, workspace and attached AI LLM
-	// configurations, after Repos in the order GET /repo lists them.
+	// WorkspaceRepos declares repos with their name, workspace, kind, buckets
+	// and attached AI LLM configurations, after Repos in the order GET /repo
+	// lists them.
 	WorkspaceRepos []Repo
+	// Buckets declares storage buckets, which the API can list and repos can
+	// use but not create.
+	Buckets []Bucket
 	// DataFile, when set, is loaded by New and rewritten atomically after every
-	// change. It holds keys, AI LLM configurations, policies and the repos'
-	// attached LLMs (which then win over WorkspaceRepos' LLMIDs), secrets
-	// included, and is written with mode 0600.
+	// change. It holds the whole state: keys, AI LLM configurations, policies,
+	// workspaces, repos with their attached LLMs, and buckets, secrets included,
+	// and is written with mode 0600. What it holds wins over the declarations
+	// above for the same id; declarations it lacks are added.
 	DataFile string
 	// Latency delays every request, or until the client gives up.
 	Latency time.Duration
-	// ListLag hides keys, AI LLM configurations and policies younger than this
-	// from lists, as an eventually consistent backend would.
+	// ListLag hides keys, AI LLM configurations, policies, and workspaces and
+	// repos made through the API, younger than this from lists, as an
+	// eventually consistent backend would.
 	ListLag time.Duration
 	// ListDeleted makes key lists show soft-deleted keys too, with deletedAt set,
 	// as a backend whose list does not filter them out would.
 	ListDeleted bool
+	// KeepOmittedRepoLists makes PUT /repo/{id} keep the buckets or AI LLM
+	// configurations of a list the body leaves out (or sends as null). By
+	// default such a list is empty and everything in it is detached: the
+	// stricter of the contract's two readings, so that a client that forgets a
+	// list is caught.
+	KeepOmittedRepoLists bool
+	// ErrorCodesIn2xx answers every repo write that carries an error_code with
+	// 200 and "success": false instead of its error status, to prove that a
+	// client reads error codes in 2xx answers too.
+	ErrorCodesIn2xx bool
+	// RepoQuota is how many live repos the organization may have; POST /repo
+	// beyond it answers QUOTA_EXCEEDED. 0 means no limit. SetRepoQuota changes
+	// it.
+	RepoQuota int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
 
 // Server emulates the API. It is an http.Handler and safe for concurrent use.
 type Server struct {
-	tokenHash   [sha256.Size]byte
-	hasToken    bool
-	dataFile    string
-	latency     time.Duration
-	listLag     time.Duration
-	listDeleted bool
-	now         func() time.Time
+	tokenHash        [sha256.Size]byte
+	hasToken         bool
+	dataFile         string
+	latency          time.Duration
+	listLag          time.Duration
+	listDeleted      bool
+	keepOmittedLists bool
+	errorCodesIn2xx  bool
+	now              func() time.Time
+	// orgID and orgName are the caller's organization's; they never change.
+	orgID, orgName string
 
 	mu             sync.Mutex
-	dir            *directory
 	store          *store
+	repoQuota      int
 	failValidation bool
 	faults         []*Fault
 	chaos          *chaos
@@ -78,39 +105,57 @@ type requestKind struct{ method, op string }
 
 // New returns a server holding the objects declared in opts and those saved in
 // opts.DataFile, if any. It fails when the declarations contradict each other
-// (a repo in an undeclared workspace, an id declared twice) or when the data
-// file exists but cannot be read or parsed.
+// (a repo in an undeclared workspace, an id declared twice, a repo the API's
+// rules refuse) or when the data file exists but cannot be read or parsed.
 func New(opts Options) (*Server, error) {
 	s := &Server{
-		tokenHash:   sha256.Sum256([]byte(opts.Token)),
-		hasToken:    opts.Token != "",
-		dataFile:    opts.DataFile,
-		latency:     opts.Latency,
-		listLag:     opts.ListLag,
-		listDeleted: opts.ListDeleted,
-		now:         opts.Now,
-		store:       newStore(),
-		requests:    make(map[requestKind]int),
+		tokenHash:        sha256.Sum256([]byte(opts.Token)),
+		hasToken:         opts.Token != "",
+		dataFile:         opts.DataFile,
+		latency:          opts.Latency,
+		listLag:          opts.ListLag,
+		listDeleted:      opts.ListDeleted,
+		keepOmittedLists: opts.KeepOmittedRepoLists,
+		errorCodesIn2xx:  opts.ErrorCodesIn2xx,
+		repoQuota:        opts.RepoQuota,
+		now:              opts.Now,
+		orgID:            cmp.Or(opts.OrgID, DefaultOrgID),
+		orgName:          cmp.Or(opts.OrgName, DefaultOrgName),
+		store:            newStore(),
+		requests:         make(map[requestKind]int),
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	dir, err := newDirectory(opts, s.now())
+	if opts.RepoQuota < 0 {
+		return nil, fmt.Errorf("emulator options: RepoQuota %d is negative; 0 means no limit", opts.RepoQuota)
+	}
+	decl, err := declare(opts, s.orgID)
 	if err != nil {
 		return nil, err
-	}
-	s.dir = dir
-	for _, r := range dir.repoOrder {
-		if ids := dir.repos[r].LLMIDs; len(ids) > 0 {
-			s.store.attachments[r] = ids
-		}
 	}
 	if opts.DataFile != "" {
 		if err := loadStore(opts.DataFile, s.store); err != nil {
 			return nil, err
 		}
 	}
+	// Nothing else can reach the server yet; the lock keeps the rule that the
+	// store is touched only under it.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.adoptLocked(decl); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// SetRepoQuota changes how many live repos the organization may have (0: no
+// limit), as a change of subscription would. Repos beyond a lowered quota
+// stay; only new ones are refused.
+func (s *Server) SetRepoQuota(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.repoQuota = max(n, 0)
 }
 
 // ServeHTTP counts the request, waits out the configured latency, then either

@@ -400,8 +400,15 @@ func TestUnauthorizedOnEveryCollection(t *testing.T) {
 		{http.MethodPut, "/policy/some-id", `{"name":"x"}`},
 		{http.MethodDelete, "/policy/some-id", ""},
 		{http.MethodGet, "/repo", ""},
+		{http.MethodPost, "/repo", `{"name":"n","storageType":"S3","mode":"NORMAL","workspaceId":"ws-1","repoBuckets":[],"repoAiLlms":[]}`},
+		{http.MethodPut, "/repo/repo-a", `{"name":"n","storageType":"S3","mode":"NORMAL","repoBuckets":[],"repoAiLlms":[]}`},
+		{http.MethodDelete, "/repo/repo-a", ""},
+		{http.MethodGet, "/bucket", ""},
 		{http.MethodGet, "/workspace", ""},
+		{http.MethodPost, "/workspace", `{"name":"w"}`},
 		{http.MethodGet, "/workspace/ws-1", ""},
+		{http.MethodPut, "/workspace/ws-1", `{"name":"w"}`},
+		{http.MethodDelete, "/workspace/ws-2", ""},
 		{http.MethodGet, "/user/profile", ""},
 		{http.MethodGet, "/organization/org-1", ""},
 	}
@@ -419,5 +426,8 @@ func TestUnauthorizedOnEveryCollection(t *testing.T) {
 	}
 	if llms, policies := h.emu.LLMs(""), h.emu.Policies(); len(llms) != 0 || len(policies) != 0 {
 		t.Errorf("unauthorized requests stored %+v and %+v", llms, policies)
+	}
+	if repos, workspaces := h.emu.Repos(""), h.emu.Workspaces(); len(repos) != 4 || repos[0].Name != "gateway" || len(workspaces) != 3 || workspaces[0].Name != "Production" {
+		t.Errorf("unauthorized requests changed repos or workspaces: %+v, %+v", repos, workspaces)
 	}
 }

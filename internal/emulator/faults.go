@@ -12,7 +12,7 @@ type Fault struct {
 	Method string
 	// Op is "" (any request) or one operation: OpList, OpCreate, OpUpdate or
 	// OpDelete for AI API keys, or another collection's Op constant (OpLLMCreate,
-	// OpPolicyGet, OpRepoList, ...).
+	// OpPolicyGet, OpRepoCreate, OpBucketList, OpWorkspaceDelete, ...).
 	Op string
 	// Status is the status to answer with, together with an error body unless Body
 	// is set. 0 without Drop means 500.
@@ -21,8 +21,8 @@ type Fault struct {
 	RetryAfter string
 	// Body, when set, is sent verbatim instead of the JSON error body, e.g. an HTML
 	// proxy page or truncated JSON. "{{id}}" in it is replaced by the id of the
-	// object (key, AI LLM configuration, policy) the request created (only
-	// meaningful with AfterAct on a create).
+	// object (key, AI LLM configuration, policy, repo, workspace) the request
+	// created (only meaningful with AfterAct on a create).
 	Body string
 	// ContentType is the Content-Type of the fault's response; default
 	// application/json, so a client sees a server claiming JSON it then cannot parse.

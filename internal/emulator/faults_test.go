@@ -220,6 +220,10 @@ func TestAfterActFaultsOnEveryCreate(t *testing.T) {
 	h.emu.InjectFault(Fault{Op: OpPolicyCreate, Status: http.StatusBadGateway, AfterAct: true, Count: 1,
 		Body: `<html>502 for {{id}}</html>`, ContentType: "text/html"})
 	h.emu.InjectFault(Fault{Op: OpLLMUpdate, Drop: true, AfterAct: true, Count: 1})
+	h.emu.InjectFault(Fault{Op: OpRepoCreate, Status: http.StatusGatewayTimeout, AfterAct: true, Count: 1,
+		Body: `{"success":false,"lostRepo":"{{id}}"}`})
+	h.emu.InjectFault(Fault{Op: OpWorkspaceCreate, Drop: true, AfterAct: true, Count: 1})
+	h.emu.InjectFault(Fault{Op: OpRepoUpdate, Status: http.StatusBadGateway, AfterAct: true, Count: 1})
 
 	resp := h.do(http.MethodPost, "/ai/llm", llmBody("ws-1", "l"))
 	stored := h.emu.LLMs("ws-1")
@@ -245,13 +249,32 @@ func TestAfterActFaultsOnEveryCreate(t *testing.T) {
 	if got := h.emu.LLMs("ws-1")[0].Name; got != "renamed" {
 		t.Errorf("name after a dropped AfterAct update = %q, want the rename applied", got)
 	}
+
+	resp = h.do(http.MethodPost, "/repo", repoBody("ws-1", "lost", "NORMAL", "[]", "[]"))
+	repos := h.emu.Repos("ws-1")
+	if len(repos) != 3 || repos[2].Name != "lost" {
+		t.Fatalf("Repos = %+v, want the repo created before the fault", repos)
+	}
+	if want := `{"success":false,"lostRepo":"` + repos[2].ID + `"}`; resp.status != http.StatusGatewayTimeout || string(resp.body) != want {
+		t.Errorf("repo create answered %d %s, want %s", resp.status, resp.body, want)
+	}
+	if _, err := h.send(h.client, http.MethodPost, "/workspace", "Bearer "+testToken, `{"name":"lost"}`); err == nil {
+		t.Fatal("a dropped workspace create got a response")
+	}
+	if ws := h.emu.Workspaces(); len(ws) != 4 || ws[3].Name != "lost" {
+		t.Errorf("Workspaces = %+v, want the one created before the fault", ws)
+	}
+	expectError(t, h.do(http.MethodPut, "/repo/"+repos[2].ID, repoBody("ws-1", "found", "NORMAL", "[]", "[]")), http.StatusBadGateway)
+	if got := h.emu.Repos("ws-1")[2].Name; got != "found" {
+		t.Errorf("name after an AfterAct replace fault = %q, want the replace applied", got)
+	}
 }
 
 func TestChaosCoversEveryCollection(t *testing.T) {
 	t.Parallel()
 	h := newGateway(t, nil)
 	h.emu.SetChaos(&Chaos{Rate: 1, Seed: 3})
-	for _, path := range []string{"/ai/llm", "/policy?orgId=org-1", "/repo", "/workspace", "/user/profile"} {
+	for _, path := range []string{"/ai/llm", "/policy?orgId=org-1", "/repo", "/bucket", "/workspace", "/user/profile"} {
 		resp, err := h.send(h.client, http.MethodGet, path, "Bearer "+testToken, "")
 		if err == nil && resp.status < 429 {
 			t.Errorf("GET %s under full chaos answered %d", path, resp.status)
@@ -261,7 +284,14 @@ func TestChaosCoversEveryCollection(t *testing.T) {
 	if err == nil && resp.status < 429 {
 		t.Errorf("a create under full chaos answered %d", resp.status)
 	}
+	resp, err = h.send(h.client, http.MethodPost, "/repo", "Bearer "+testToken, repoBody("ws-1", "r", "NORMAL", "[]", "[]"))
+	if err == nil && resp.status < 429 {
+		t.Errorf("a repo create under full chaos answered %d", resp.status)
+	}
 	if stored := h.emu.LLMs(""); len(stored) != 0 {
 		t.Errorf("chaos before acting stored %+v", stored)
+	}
+	if repos := h.emu.Repos("ws-1"); len(repos) != 2 {
+		t.Errorf("chaos before acting stored a repo: %+v", repos)
 	}
 }

@@ -149,7 +149,7 @@ func (s *Server) repoForbidden(repoID string) (result, bool) {
 
 // repoForbiddenLocked answers 403 unless the token may access the repo.
 func (s *Server) repoForbiddenLocked(repoID string) (result, bool) {
-	if s.dir.repoAccessible(repoID) {
+	if s.repoAccessibleLocked(repoID) {
 		return result{}, false
 	}
 	return errorResult(http.StatusForbidden, "insufficient permissions for repo %s", repoID), true

@@ -229,7 +229,9 @@ func TestForbiddenRepo(t *testing.T) {
 		t.Fatalf("a forbidden create stored %+v", live)
 	}
 
-	h.emu.AddRepo("other")
+	if err := h.emu.AddRepo("other"); err != nil {
+		t.Fatal(err)
+	}
 	h.create("other", "now allowed", "OPENAI")
 	if got := names(h.list("other")); !slices.Equal(got, []string{"now allowed"}) {
 		t.Errorf("list after AddRepo = %v", got)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
+	"slices"
 	"time"
 )
 
@@ -177,15 +177,13 @@ func (s *Server) llmNamedLocked(workspaceID, name, exceptID string) *llmRecord {
 	return nil
 }
 
-// llmUsersLocked returns the repos that reference the configuration.
-func (s *Server) llmUsersLocked(id string) []*repoEntry {
-	var users []*repoEntry
-	for _, repoID := range s.dir.repoOrder {
-		for _, llmID := range s.store.attachments[repoID] {
-			if llmID == id {
-				users = append(users, s.dir.repos[repoID])
-				break
-			}
+// llmUsersLocked returns the live repos that reference the configuration,
+// whether the attachment came from a PUT /repo, a declaration or AttachLLM.
+func (s *Server) llmUsersLocked(id string) []*repoRecord {
+	var users []*repoRecord
+	for _, repo := range s.sortedReposLocked() {
+		if repo.live() && slices.Contains(s.store.attachments[repo.ID], id) {
+			users = append(users, repo)
 		}
 	}
 	return users
@@ -229,7 +227,7 @@ func (s *Server) newLLMDTOLocked(rec *llmRecord) llmDTO {
 	}
 	repos := make([]llmRepoDTO, 0)
 	for _, repo := range s.llmUsersLocked(rec.ID) {
-		repos = append(repos, llmRepoDTO{ID: repo.ID, Name: repo.Name, CreatedAt: formatTime(repo.createdAt)})
+		repos = append(repos, llmRepoDTO{ID: repo.ID, Name: repo.Name, CreatedAt: formatTime(repo.CreatedAt)})
 	}
 	return llmDTO{
 		ID:          rec.ID,
@@ -283,7 +281,7 @@ func (s *Server) llmListLocked(keep func(*llmRecord) bool) result {
 	now := s.now()
 	out := make([]llmDTO, 0)
 	for _, rec := range s.sortedLLMsLocked() {
-		if s.dir.workspaceAccessible(rec.WorkspaceID) && s.listed(rec.CreatedAt, now) && keep(rec) {
+		if s.workspaceAccessibleLocked(rec.WorkspaceID) && s.listed(rec.CreatedAt, now) && keep(rec) {
 			out = append(out, s.newLLMDTOLocked(rec))
 		}
 	}
@@ -321,7 +319,7 @@ func (s *Server) createLLM(r *http.Request, _ map[string]string) result {
 	rec := &llmRecord{
 		LLM: LLM{
 			ID:          newUUID(),
-			OrgID:       s.dir.workspaces[workspaceID].OrgID,
+			OrgID:       s.store.workspaces[workspaceID].OrgID,
 			WorkspaceID: workspaceID,
 			UserID:      userID,
 			CreatedAt:   s.wireNow(),
@@ -347,7 +345,7 @@ func (s *Server) llmLocked(id string) (*llmRecord, result, bool) {
 	if !ok {
 		return nil, errorResult(http.StatusNotFound, "%v: %s", ErrLLMNotFound, id), false
 	}
-	if !s.dir.workspaceAccessible(rec.WorkspaceID) {
+	if !s.workspaceAccessibleLocked(rec.WorkspaceID) {
 		return nil, errorResult(http.StatusForbidden, "insufficient permissions for AI LLM configuration %s in workspace %s", id, rec.WorkspaceID), false
 	}
 	return rec, result{}, true
@@ -406,12 +404,8 @@ func (s *Server) deleteLLM(_ *http.Request, p map[string]string) result {
 
 func (s *Server) deleteLLMLocked(rec *llmRecord) error {
 	if users := s.llmUsersLocked(rec.ID); len(users) > 0 {
-		names := make([]string, len(users))
-		for i, repo := range users {
-			names[i] = fmt.Sprintf("%s (%s)", repo.ID, repo.Name)
-		}
 		return fmt.Errorf("%w: AI LLM configuration %s is used by repos %s; detach it from them first",
-			ErrLLMInUse, rec.ID, strings.Join(names, ", "))
+			ErrLLMInUse, rec.ID, repoNames(users))
 	}
 	delete(s.store.llms, rec.ID)
 	return s.persistLocked(func() { s.store.llms[rec.ID] = rec })

@@ -60,7 +60,7 @@ func (s *Server) getProfile(_ *http.Request, _ map[string]string) result {
 		Name:               userName,
 		LastName:           userLastName,
 		Email:              userEmail,
-		OrgID:              s.dir.orgID,
+		OrgID:              s.orgID,
 		OrgRole:            userOrgRole,
 		OrgRoleDescription: "ADMINISTRATORS",
 		OrgRoles:           []int{userOrgRole},
@@ -99,17 +99,17 @@ func (s *Server) getOrganization(_ *http.Request, p map[string]string) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := p["orgId"]
-	if id == s.dir.orgID {
+	if id == s.orgID {
 		return okResult(organizationBody{Success: true, Data: &organizationDTO{
 			ID:      id,
-			Name:    s.dir.orgName,
+			Name:    s.orgName,
 			Domain:  "emulator.invalid",
 			City:    "Emulated City",
 			Country: "US",
 			Website: "https://emulator.invalid",
 		}})
 	}
-	known := slices.ContainsFunc(s.dir.workspaceOrder, func(ws string) bool { return s.dir.workspaces[ws].OrgID == id })
+	known := slices.ContainsFunc(s.sortedWorkspacesLocked(), func(ws *workspaceRecord) bool { return ws.OrgID == id })
 	if known {
 		return result{status: http.StatusForbidden, body: organizationBody{Message: "insufficient permissions for organization " + id}}
 	}

@@ -13,9 +13,10 @@ import (
 )
 
 // dataFileVersion is bumped whenever the file's shape changes. Version 1 held
-// keys only and still loads; an emulator that knows only version 1 refuses a
-// version 2 file rather than silently dropping what it cannot hold.
-const dataFileVersion = 2
+// keys only, version 2 added AI LLM configurations, policies and the repos'
+// attached LLMs; both still load. An emulator that knows an older version
+// refuses a newer file rather than silently dropping what it cannot hold.
+const dataFileVersion = 3
 
 type dataFile struct {
 	Version  int             `json:"version"`
@@ -24,6 +25,11 @@ type dataFile struct {
 	Policies []*policyRecord `json:"policies,omitempty"`
 	// RepoLLMs are the attached AI LLM configurations by repo id.
 	RepoLLMs map[string][]string `json:"repoLlms,omitempty"`
+	// Workspaces, repos and buckets, declared or made through the API, soft-
+	// deleted ones included (since version 3).
+	Workspaces []*workspaceRecord `json:"workspaces,omitempty"`
+	Repos      []*repoRecord      `json:"repos,omitempty"`
+	Buckets    []*bucketRecord    `json:"buckets,omitempty"`
 }
 
 // storedKey is the file form of a record. It includes the secret: the file is the
@@ -55,8 +61,8 @@ func loadStore(path string, st *store) error {
 	if err := json.Unmarshal(data, &df); err != nil {
 		return fmt.Errorf("parse emulator data file %s: %w", path, err)
 	}
-	if df.Version != 1 && df.Version != dataFileVersion {
-		return fmt.Errorf("emulator data file %s has version %d, want %d (or 1)", path, df.Version, dataFileVersion)
+	if df.Version < 1 || df.Version > dataFileVersion {
+		return fmt.Errorf("emulator data file %s has version %d, want %d (or an older one)", path, df.Version, dataFileVersion)
 	}
 	ids := make(map[string]bool)
 	unique := func(kind, id string) error {
@@ -116,6 +122,45 @@ func loadStore(path string, st *store) error {
 	for repoID, llmIDs := range df.RepoLLMs {
 		st.attachments[repoID] = llmIDs
 	}
+	for _, ws := range df.Workspaces {
+		if ws == nil {
+			return fmt.Errorf("emulator data file %s: a workspace is null", path)
+		}
+		if err := unique("workspace", ws.ID); err != nil {
+			return err
+		}
+		ws.CreatedAt = ws.CreatedAt.UTC()
+		st.workspaces[ws.ID] = ws
+		st.lastSeq = max(st.lastSeq, ws.Seq)
+	}
+	for _, b := range df.Buckets {
+		if b == nil {
+			return fmt.Errorf("emulator data file %s: a bucket is null", path)
+		}
+		if err := unique("bucket", b.ID); err != nil {
+			return err
+		}
+		if st.workspaces[b.WorkspaceID] == nil {
+			return fmt.Errorf("emulator data file %s: bucket %s is in workspace %s, which the file does not hold", path, b.ID, b.WorkspaceID)
+		}
+		b.CreatedAt = b.CreatedAt.UTC()
+		st.buckets[b.ID] = b
+		st.lastSeq = max(st.lastSeq, b.Seq)
+	}
+	for _, r := range df.Repos {
+		if r == nil {
+			return fmt.Errorf("emulator data file %s: a repo is null", path)
+		}
+		if err := unique("repo", r.ID); err != nil {
+			return err
+		}
+		if st.workspaces[r.WorkspaceID] == nil {
+			return fmt.Errorf("emulator data file %s: repo %s is in workspace %s, which the file does not hold", path, r.ID, r.WorkspaceID)
+		}
+		r.CreatedAt = r.CreatedAt.UTC()
+		st.repos[r.ID] = r
+		st.lastSeq = max(st.lastSeq, r.Seq)
+	}
 	return nil
 }
 
@@ -150,6 +195,9 @@ func saveStore(path string, st *store) error {
 	slices.SortFunc(df.Keys, func(a, b storedKey) int { return cmp.Compare(a.Seq, b.Seq) })
 	slices.SortFunc(df.LLMs, func(a, b *llmRecord) int { return cmp.Compare(a.Seq, b.Seq) })
 	slices.SortFunc(df.Policies, func(a, b *policyRecord) int { return cmp.Compare(a.Seq, b.Seq) })
+	df.Workspaces = oldestFirst(st.workspaces, func(w *workspaceRecord) uint64 { return w.Seq })
+	df.Repos = oldestFirst(st.repos, func(r *repoRecord) uint64 { return r.Seq })
+	df.Buckets = oldestFirst(st.buckets, func(b *bucketRecord) uint64 { return b.Seq })
 	data, err := json.MarshalIndent(df, "", "  ")
 	if err != nil {
 		return err

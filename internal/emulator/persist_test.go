@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -82,17 +83,26 @@ func TestDataFileErrors(t *testing.T) {
 		t.Errorf("a missing data file must be an empty store, got %v", err)
 	}
 	for label, content := range map[string]string{
-		"not JSON":                "{",
-		"empty":                   "",
-		"wrong version":           `{"version":99,"keys":[]}`,
-		"duplicate ids":           `{"version":1,"keys":[{"id":"a","repoId":"r"},{"id":"a","repoId":"r"}]}`,
-		"duplicate LLM ids":       `{"version":2,"keys":[],"llms":[{"id":"l"},{"id":"l"}]}`,
-		"key and LLM share an id": `{"version":2,"keys":[{"id":"a","repoId":"r"}],"llms":[{"id":"a"}]}`,
-		"LLM without id":          `{"version":2,"keys":[],"llms":[{"name":"x"}]}`,
-		"null LLM":                `{"version":2,"keys":[],"llms":[null]}`,
-		"duplicate policy ids":    `{"version":2,"keys":[],"policies":[{"id":"p"},{"id":"p"}]}`,
-		"null policy":             `{"version":2,"keys":[],"policies":[null]}`,
-		"version 3":               `{"version":3,"keys":[]}`,
+		"not JSON":                       "{",
+		"empty":                          "",
+		"wrong version":                  `{"version":99,"keys":[]}`,
+		"duplicate ids":                  `{"version":1,"keys":[{"id":"a","repoId":"r"},{"id":"a","repoId":"r"}]}`,
+		"duplicate LLM ids":              `{"version":2,"keys":[],"llms":[{"id":"l"},{"id":"l"}]}`,
+		"key and LLM share an id":        `{"version":2,"keys":[{"id":"a","repoId":"r"}],"llms":[{"id":"a"}]}`,
+		"LLM without id":                 `{"version":2,"keys":[],"llms":[{"name":"x"}]}`,
+		"null LLM":                       `{"version":2,"keys":[],"llms":[null]}`,
+		"duplicate policy ids":           `{"version":2,"keys":[],"policies":[{"id":"p"},{"id":"p"}]}`,
+		"null policy":                    `{"version":2,"keys":[],"policies":[null]}`,
+		"version 4":                      `{"version":4,"keys":[]}`,
+		"version 0":                      `{"version":0,"keys":[]}`,
+		"null workspace":                 `{"version":3,"keys":[],"workspaces":[null]}`,
+		"workspace without id":           `{"version":3,"keys":[],"workspaces":[{"name":"w"}]}`,
+		"repo and workspace share an id": `{"version":3,"keys":[],"workspaces":[{"id":"w"}],"repos":[{"id":"w","workspaceId":"w"}]}`,
+		"repo in no workspace":           `{"version":3,"keys":[],"repos":[{"id":"r","workspaceId":"w"}]}`,
+		"null repo":                      `{"version":3,"keys":[],"repos":[null]}`,
+		"bucket in no workspace":         `{"version":3,"keys":[],"buckets":[{"id":"b","workspaceId":"w"}]}`,
+		"duplicate bucket ids":           `{"version":3,"keys":[],"workspaces":[{"id":"w"}],"buckets":[{"id":"b","workspaceId":"w"},{"id":"b","workspaceId":"w"}]}`,
+		"null bucket":                    `{"version":3,"keys":[],"buckets":[null]}`,
 	} {
 		file := filepath.Join(dir, strings.ReplaceAll(label, " ", "-")+".json")
 		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
@@ -166,7 +176,7 @@ func TestPersistenceOfEveryCollection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(data), `"version": 2`) || !strings.Contains(string(data), "sk-rotated") {
+	if !strings.Contains(string(data), `"version": 3`) || !strings.Contains(string(data), "sk-rotated") {
 		t.Errorf("data file lacks the version or the secrets:\n%s", data)
 	}
 
@@ -219,6 +229,8 @@ func TestDataFileVersion1Loads(t *testing.T) {
 
 // A data file reused with other declarations can hold objects whose workspace
 // or organization the caller can no longer reach: they are refused, not lost.
+// The file holds the workspaces too and wins over the declarations, so only
+// another organization puts them out of reach.
 func TestObjectsOutOfReachAfterRestart(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "state.json")
@@ -229,24 +241,29 @@ func TestObjectsOutOfReachAfterRestart(t *testing.T) {
 
 	h2 := newGateway(t, func(o *Options) {
 		o.DataFile = file
-		o.Workspaces[1].OrgID = "org-x"
+		o.OrgID = "org-2"
+		o.Workspaces[1].OrgID = "org-2"
 	})
 	if got := h2.listLLMs(""); len(got) != 0 {
 		t.Errorf("a configuration in an unreachable workspace is listed: %+v", got)
+	}
+	if got := h2.listWorkspaces(); len(got) != 0 {
+		t.Errorf("the data file's workspaces of org-1 are listed to org-2, or its declaration won: %+v", got)
 	}
 	expectError(t, h2.do(http.MethodPut, llmPath(llm), `{"name":"x"}`), http.StatusForbidden)
 	expectError(t, h2.do(http.MethodDelete, llmPath(llm), ""), http.StatusForbidden)
 	expectError(t, h2.do(http.MethodPost, llmPath(llm)+"/validate", ""), http.StatusForbidden)
 	expectError(t, h2.do(http.MethodGet, policyPath(policy.ID), ""), http.StatusForbidden)
 	expectError(t, h2.do(http.MethodDelete, policyPath(policy.ID), ""), http.StatusForbidden)
-	h2.getPolicy(orgPolicy.ID)
-
-	h3 := newGateway(t, func(o *Options) { o.DataFile = file; o.OrgID = "org-2" })
-	expectError(t, h3.do(http.MethodGet, policyPath(orgPolicy.ID), ""), http.StatusForbidden)
-	expectError(t, h3.do(http.MethodPut, policyPath(orgPolicy.ID), `{"name":"x"}`), http.StatusForbidden)
-	if len(h3.emu.LLMs("")) != 1 || len(h3.emu.Policies()) != 2 {
+	expectError(t, h2.do(http.MethodGet, policyPath(orgPolicy.ID), ""), http.StatusForbidden)
+	expectError(t, h2.do(http.MethodPut, policyPath(orgPolicy.ID), `{"name":"x"}`), http.StatusForbidden)
+	if len(h2.emu.LLMs("")) != 1 || len(h2.emu.Policies()) != 2 || len(h2.emu.Workspaces()) != 3 {
 		t.Error("objects out of reach were dropped")
 	}
+
+	h3 := newGateway(t, func(o *Options) { o.DataFile = file })
+	h3.getPolicy(orgPolicy.ID)
+	h3.getPolicy(policy.ID)
 }
 
 func TestFailedSaveLeavesEveryCollectionUnchanged(t *testing.T) {
@@ -294,5 +311,132 @@ func TestFailedSaveLeavesEveryCollectionUnchanged(t *testing.T) {
 	}
 	if got := h.emu.AttachedLLMs("repo-a"); len(got) != 0 {
 		t.Errorf("attachments after a failed save = %v", got)
+	}
+}
+
+// Workspaces, repos with their buckets and attachments, and buckets survive a
+// restart, secrets of the listings included; what the file holds wins over the
+// declarations, and what it lacks is declared anew.
+func TestPersistenceOfWorkspacesReposAndBuckets(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "state.json")
+	clock := newFakeClock()
+	configure := func(o *Options) {
+		o.DataFile = file
+		o.Now = clock.Now
+		gatewayBuckets(o)
+	}
+	h := newGateway(t, configure)
+	ws := h.createWorkspace("Research")
+	added, err := h.emu.AddBucket(Bucket{WorkspaceID: ws.ID, Name: "research-data", Region: "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	llm := h.createLLM(ws.ID, "l")
+	clock.Advance(time.Second)
+	repo := h.createRepo(repoBody(ws.ID, "research", "MIRROR", fmt.Sprintf(`[{"bucketId":%q,"master":true}]`, added.ID), llmList(llm)))
+	h.replaceRepo("repo-a", repoBody("ws-1", "gateway renamed", "NORMAL", `[{"bucketId":"b-1","folder":"data"}]`, "[]"))
+	expectOK(t, h.do(http.MethodDelete, "/repo/repo-b", ""), &wireMessage{})
+	expectOK(t, h.do(http.MethodPut, "/workspace/ws-2", `{"name":"Staging renamed"}`), &wireWorkspaceWritten{})
+	gone := h.createWorkspace("gone")
+	expectOK(t, h.do(http.MethodDelete, "/workspace/"+gone.ID, ""), &wireMessage{})
+	if err := h.emu.SetRepoDisabled("repo-c", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.emu.DeleteBucket("b-2"); err != nil {
+		t.Fatal(err)
+	}
+	reposBefore, bucketsBefore := string(h.do(http.MethodGet, "/repo", "").body), string(h.do(http.MethodGet, "/bucket", "").body)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"version": 3`) || !strings.Contains(string(data), added.Key) {
+		t.Errorf("data file lacks the version or the bucket's key:\n%s", data)
+	}
+
+	// The declarations now say otherwise about repo-a and ws-2: the file wins.
+	h2 := newGateway(t, func(o *Options) {
+		configure(o)
+		o.WorkspaceRepos[0].Name = "declared again"
+		o.Workspaces[1].Name = "Staging declared"
+		o.WorkspaceRepos = append(o.WorkspaceRepos, Repo{ID: "repo-new", WorkspaceID: "ws-2"})
+	})
+	if got := string(h2.do(http.MethodGet, "/bucket", "").body); got != bucketsBefore {
+		t.Errorf("buckets after restart:\n%s\nwant\n%s", got, bucketsBefore)
+	}
+	reposAfter := h2.listRepos("")
+	if got := repoIDs(reposAfter); !slices.Equal(got, []string{"repo-a", "repo-c", repo, "repo-new"}) {
+		t.Errorf("repos after restart = %v, want the file's, then the new declaration", got)
+	}
+	var before wireRepoList
+	decodeStrict(t, []byte(reposBefore), &before)
+	if !reflect.DeepEqual(reposAfter[:3], before.Repos) {
+		t.Errorf("repos after restart:\n%+v\nwant\n%+v", reposAfter[:3], before.Repos)
+	}
+	if got := workspaceIDs(h2.listWorkspaces()); !slices.Equal(got, []string{"ws-1", "ws-2", ws.ID}) || h2.listWorkspaces()[1].Name != "Staging renamed" {
+		t.Errorf("workspaces after restart = %v %+v", got, h2.listWorkspaces())
+	}
+	expectError(t, h2.do(http.MethodGet, "/workspace/"+gone.ID, ""), http.StatusNotFound)
+	expectError(t, h2.do(http.MethodDelete, llmPath(llm), ""), http.StatusForbidden)
+	expectRepoError(t, h2.do(http.MethodPost, "/repo", repoBody("ws-1", "research", "NORMAL", "[]", "[]")), http.StatusBadRequest, "NAME_ALREADY_USED")
+	// repo-b's name is free: it was deleted.
+	h2.createRepo(repoBody("ws-1", "batch", "NORMAL", "[]", "[]"))
+	if got := repoIDs(h2.listRepos("")); len(got) != 5 || got[3] != "repo-new" {
+		t.Errorf("creation order after restart = %v, want the new repo last", got)
+	}
+}
+
+func TestFailedSaveLeavesWorkspacesReposAndBucketsUnchanged(t *testing.T) {
+	t.Parallel()
+	sub := filepath.Join(t.TempDir(), "sub")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	h := newGateway(t, func(o *Options) { o.DataFile = filepath.Join(sub, "state.json"); gatewayBuckets(o) })
+	llm := h.createLLM("ws-1", "l")
+	repo := h.createRepo(repoBody("ws-1", "r", "NORMAL", `[{"bucketId":"b-2","folder":"f"}]`, llmList(llm)))
+	key := h.create(repo, "k", "OPENAI")
+	policy := h.createPolicy("p", "ws-1", repo)
+	empty := h.createWorkspace("empty")
+	repos, workspaces, buckets := h.emu.Repos(""), h.emu.Workspaces(), h.emu.Buckets("")
+	if err := os.RemoveAll(sub); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct{ method, path, body string }{
+		{http.MethodPost, "/repo", repoBody("ws-1", "new", "NORMAL", "[]", "[]")},
+		{http.MethodPut, "/repo/" + repo, repoBody("ws-1", "renamed", "NORMAL", `[{"bucketId":"b-2","folder":"f"}]`, "[]")},
+		{http.MethodDelete, "/repo/" + repo, ""},
+		{http.MethodPost, "/workspace", `{"name":"new"}`},
+		{http.MethodPut, "/workspace/ws-1", `{"name":"renamed"}`},
+		{http.MethodDelete, "/workspace/" + empty.ID, ""},
+	} {
+		expectError(t, h.do(c.method, c.path, c.body), http.StatusInternalServerError)
+	}
+	_, addErr := h.emu.AddBucket(Bucket{WorkspaceID: "ws-1", Name: "new"})
+	hooks := map[string]error{
+		"AddBucket":       addErr,
+		"DeleteBucket":    h.emu.DeleteBucket("b-3"),
+		"SetRepoDisabled": h.emu.SetRepoDisabled(repo, true),
+		"AddRepo":         h.emu.AddRepo("r-new"),
+		"DetachLLM":       h.emu.DetachLLM(repo, llm),
+	}
+	for name, err := range hooks {
+		if err == nil {
+			t.Errorf("%s with an unwritable data file succeeded", name)
+		}
+	}
+	if after := h.emu.Repos(""); !reflect.DeepEqual(after, repos) {
+		t.Errorf("repos after failed saves = %+v, want %+v", after, repos)
+	}
+	if after := h.emu.Workspaces(); !reflect.DeepEqual(after, workspaces) {
+		t.Errorf("workspaces after failed saves = %+v, want %+v", after, workspaces)
+	}
+	if after := h.emu.Buckets(""); !reflect.DeepEqual(after, buckets) {
+		t.Errorf("buckets after failed saves = %+v, want %+v", after, buckets)
+	}
+	if h.repo(repo).Disabled || len(h.emu.LiveKeys(repo)) != 1 || h.getPolicy(policy.ID).ID != policy.ID || key.ID == "" {
+		t.Error("a failed repo delete or hook left the repo disabled, its key or its policy deleted")
 	}
 }

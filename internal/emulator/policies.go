@@ -128,14 +128,14 @@ func (c policyChange) apply(p *Policy) {
 // organization or workspace of which the caller is not a member, 404 for an
 // unknown workspace or repo, 400 for a repo outside the workspace.
 func (s *Server) policyScopeLocked(orgID, workspaceID, repoID string) (result, bool) {
-	if orgID != s.dir.orgID {
+	if orgID != s.orgID {
 		return errorResult(http.StatusForbidden, "insufficient permissions: not a member of organization %s", orgID), false
 	}
 	if workspaceID == "" {
 		return result{}, true
 	}
-	ws, ok := s.dir.workspaces[workspaceID]
-	if !ok {
+	ws, ok := s.store.workspaces[workspaceID]
+	if !ok || !ws.live() {
 		return errorResult(http.StatusNotFound, "workspace %s not found", workspaceID), false
 	}
 	if ws.OrgID != orgID {
@@ -144,8 +144,8 @@ func (s *Server) policyScopeLocked(orgID, workspaceID, repoID string) (result, b
 	if repoID == "" {
 		return result{}, true
 	}
-	repo, ok := s.dir.repos[repoID]
-	if !ok {
+	repo, ok := s.store.repos[repoID]
+	if !ok || !repo.live() {
 		return errorResult(http.StatusNotFound, "repo %s not found", repoID), false
 	}
 	if repo.WorkspaceID != workspaceID {
@@ -161,7 +161,7 @@ func (s *Server) policyLocked(id string) (*policyRecord, result, bool) {
 	if !ok || !rec.live() {
 		return nil, errorResult(http.StatusNotFound, "%v: %s", ErrPolicyNotFound, id), false
 	}
-	if rec.OrgID != s.dir.orgID || (rec.WorkspaceID != "" && !s.dir.workspaceAccessible(rec.WorkspaceID)) {
+	if rec.OrgID != s.orgID || (rec.WorkspaceID != "" && !s.workspaceAccessibleLocked(rec.WorkspaceID)) {
 		return nil, errorResult(http.StatusForbidden, "insufficient permissions for AI policy %s", id), false
 	}
 	return rec, result{}, true
@@ -213,13 +213,13 @@ func (s *Server) newPolicyDTOLocked(p *Policy) policyDTO {
 	}
 	if p.WorkspaceID != "" {
 		dto.WorkspaceID = &p.WorkspaceID
-		if ws, ok := s.dir.workspaces[p.WorkspaceID]; ok {
+		if ws, ok := s.store.workspaces[p.WorkspaceID]; ok {
 			dto.Workspace = &nameRef{ID: ws.ID, Name: ws.Name}
 		}
 	}
 	if p.RepoID != "" {
 		dto.RepoID = &p.RepoID
-		if repo, ok := s.dir.repos[p.RepoID]; ok {
+		if repo, ok := s.store.repos[p.RepoID]; ok {
 			dto.Repo = &nameRef{ID: repo.ID, Name: repo.Name}
 		}
 	}

@@ -14,6 +14,7 @@ var routes = slices.Concat(
 	llmRoutes(),
 	policyRoutes(),
 	repoRoutes(),
+	bucketRoutes(),
 	workspaceRoutes(),
 	organizationRoutes(),
 )

@@ -23,9 +23,12 @@ func TestMethodNotAllowed(t *testing.T) {
 		{http.MethodGet, "/ai/llm/id/validate", "POST"},
 		{http.MethodDelete, "/policy", "GET, POST"},
 		{http.MethodPost, "/policy/id", "GET, PUT, DELETE"},
-		{http.MethodPost, "/repo", "GET"},
-		{http.MethodPost, "/workspace", "GET"},
-		{http.MethodDelete, "/workspace/ws", "GET"},
+		{http.MethodPatch, "/repo", "GET, POST"},
+		{http.MethodPatch, "/repo/id", "PUT, DELETE"},
+		{http.MethodPost, "/repo/id", "PUT, DELETE"},
+		{http.MethodPost, "/bucket", "GET"},
+		{http.MethodPatch, "/workspace", "GET, POST"},
+		{http.MethodPatch, "/workspace/ws", "GET, PUT, DELETE"},
 		{http.MethodPut, "/user/profile", "GET"},
 		{http.MethodPut, "/organization/org", "GET"},
 	}
@@ -73,31 +76,34 @@ func TestEscapedPathSegments(t *testing.T) {
 	}
 }
 
-// The contract has no read-one call for AI LLM configurations or repos: GET on
-// their item paths is no route (404), whatever the id, and needs no token.
+// The contract has no read-one call for AI LLM configurations, repos or
+// buckets, and the emulator no repo dry run: those paths are no route (404),
+// whatever the id, and need no token.
 func TestReadOneCallsThatDoNotExist(t *testing.T) {
 	t.Parallel()
 	h := newGateway(t, nil)
 	id := h.createLLM("ws-1", "exists")
 	h.emu.ResetCounters()
-	for path, hint := range map[string]string{
-		llmPath(id):     "GET /ai/llm?workspaceId=",
-		"/repo/repo-a":  "GET /repo?repoId=",
-		"/repo/unknown": "GET /repo?repoId=",
+	for _, c := range []struct{ method, path, hint string }{
+		{http.MethodGet, llmPath(id), "GET /ai/llm?workspaceId="},
+		{http.MethodGet, "/repo/repo-a", "GET /repo?repoId="},
+		{http.MethodGet, "/repo/unknown", "GET /repo?repoId="},
+		{http.MethodGet, "/bucket/b-1", "GET /bucket?workspaceId="},
+		{http.MethodPost, "/repo/validate", "POST or PUT the repo itself"},
+		{http.MethodPost, "/repo/repo-a/validate", "POST or PUT the repo itself"},
 	} {
-		resp, err := h.send(h.client, http.MethodGet, path, "", "")
+		resp, err := h.send(h.client, c.method, c.path, "", `{}`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		expectErrorMentioning(t, resp, http.StatusNotFound, "no endpoint", hint)
+		expectErrorMentioning(t, resp, http.StatusNotFound, "no endpoint", c.hint)
 	}
-	for _, path := range []string{"/repo/repo-a", "/repo/repo-a/ai"} {
-		for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPost} {
-			expectError(t, h.do(method, path, `{}`), http.StatusNotFound)
-		}
+	for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPost} {
+		expectError(t, h.do(method, "/repo/repo-a/ai", `{}`), http.StatusNotFound)
 	}
-	if n := h.emu.Requests(http.MethodGet, ""); n != 3 || h.emu.Requests("", OpLLMList) != 0 {
-		t.Errorf("counted %d GETs (%d as llm lists), want 3 under the empty operation", n, h.emu.Requests("", OpLLMList))
+	if n := h.emu.Requests("", ""); n != 9 || h.emu.Requests("", OpLLMList) != 0 || h.emu.Requests("", OpRepoCreate) != 0 {
+		t.Errorf("counted %d requests (%d as llm lists, %d as repo creates), want 9 under the empty operation",
+			n, h.emu.Requests("", OpLLMList), h.emu.Requests("", OpRepoCreate))
 	}
 	// The literal route wins over the id route.
 	if got := h.availableLLMs(); len(got) != 0 {
@@ -111,6 +117,7 @@ func TestEveryOperationIsCountedUnderItsOwnName(t *testing.T) {
 	llm := h.createLLM("ws-1", "l")
 	policy := h.createPolicy("p", "", "").ID
 	key := h.create("repo-a", "k", "OPENAI").ID
+	emptyWorkspace := h.createWorkspace("empty").ID
 	h.emu.ResetCounters()
 
 	calls := []struct{ method, path, body, op string }{
@@ -130,8 +137,15 @@ func TestEveryOperationIsCountedUnderItsOwnName(t *testing.T) {
 		{http.MethodPut, policyPath(policy), `{"name":"p3"}`, OpPolicyUpdate},
 		{http.MethodDelete, policyPath(policy), "", OpPolicyDelete},
 		{http.MethodGet, "/repo", "", OpRepoList},
+		{http.MethodPost, "/repo", repoBody("ws-1", "new", "NORMAL", "[]", "[]"), OpRepoCreate},
+		{http.MethodPut, "/repo/repo-b", repoBody("ws-1", "batch", "NORMAL", "[]", "[]"), OpRepoUpdate},
+		{http.MethodDelete, "/repo/repo-b", "", OpRepoDelete},
+		{http.MethodGet, "/bucket", "", OpBucketList},
 		{http.MethodGet, "/workspace", "", OpWorkspaceList},
 		{http.MethodGet, "/workspace/ws-1", "", OpWorkspaceGet},
+		{http.MethodPost, "/workspace", `{"name":"w"}`, OpWorkspaceCreate},
+		{http.MethodPut, "/workspace/ws-1", `{"name":"w"}`, OpWorkspaceUpdate},
+		{http.MethodDelete, "/workspace/" + emptyWorkspace, "", OpWorkspaceDelete},
 		{http.MethodGet, "/user/profile", "", OpProfileGet},
 		{http.MethodGet, "/organization/org-1", "", OpOrganizationGet},
 	}

@@ -28,6 +28,11 @@ type store struct {
 	policies map[string]*policyRecord
 	// attachments are the AI LLM configurations each repo references, by repo id.
 	attachments map[string][]string
+	// Workspaces, repos and buckets, declared by Options or made through the
+	// API, soft-deleted ones included.
+	workspaces map[string]*workspaceRecord
+	repos      map[string]*repoRecord
+	buckets    map[string]*bucketRecord
 }
 
 func newStore() *store {
@@ -36,12 +41,27 @@ func newStore() *store {
 		llms:        make(map[string]*llmRecord),
 		policies:    make(map[string]*policyRecord),
 		attachments: make(map[string][]string),
+		workspaces:  make(map[string]*workspaceRecord),
+		repos:       make(map[string]*repoRecord),
+		buckets:     make(map[string]*bucketRecord),
 	}
 }
 
 func (st *store) nextSeq() uint64 {
 	st.lastSeq++
 	return st.lastSeq
+}
+
+// oldestFirst returns the values of m in creation order: the order in which
+// workspaces, repos and buckets were declared or made, which is how the API
+// lists them.
+func oldestFirst[T any](m map[string]T, seq func(T) uint64) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b T) int { return cmp.Compare(seq(a), seq(b)) })
+	return out
 }
 
 // newestFirst sorts by creation time, newest first, then by creation sequence, so

@@ -105,6 +105,43 @@ func (f *fields) integer(name string) (value int, ok bool) {
 	return value, true
 }
 
+// boolean reads an optional boolean field; null counts as absent.
+func (f *fields) boolean(name string) (value bool, ok bool) {
+	raw, ok := f.raw[name]
+	if !ok || string(raw) == "null" {
+		return false, false
+	}
+	if err := json.Unmarshal(raw, &value); err != nil {
+		f.fail("%s must be a boolean, not %s", name, jsonKind(raw))
+		return false, false
+	}
+	return value, true
+}
+
+// objects reads an optional array of JSON objects; null counts as absent. An
+// element that is not an object is an error, recorded like any other.
+func (f *fields) objects(name string) (items []*fields, ok bool) {
+	raw, ok := f.raw[name]
+	if !ok || string(raw) == "null" {
+		return nil, false
+	}
+	var elements []json.RawMessage
+	if err := json.Unmarshal(raw, &elements); err != nil {
+		f.fail("%s must be an array, not %s", name, jsonKind(raw))
+		return nil, false
+	}
+	items = make([]*fields, 0, len(elements))
+	for i, e := range elements {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(e, &obj); err != nil || obj == nil {
+			f.fail("%s[%d] must be an object, not %s", name, i, jsonKind(e))
+			return nil, false
+		}
+		items = append(items, &fields{raw: obj})
+	}
+	return items, true
+}
+
 func (f *fields) fail(format string, args ...any) {
 	if f.err == nil {
 		f.err = fmt.Errorf(format, args...)
@@ -119,6 +156,8 @@ func jsonKind(raw json.RawMessage) string {
 		return "an array"
 	case 't', 'f':
 		return "a boolean"
+	case 'n':
+		return "null"
 	case '"':
 		return "a string"
 	default:

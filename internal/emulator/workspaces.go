@@ -4,13 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
 // Operations on workspaces, as used by Fault.Op and Requests.
 const (
-	OpWorkspaceList = "workspace.list"
-	OpWorkspaceGet  = "workspace.get"
+	OpWorkspaceList   = "workspace.list"
+	OpWorkspaceGet    = "workspace.get"
+	OpWorkspaceCreate = "workspace.create"
+	OpWorkspaceUpdate = "workspace.update"
+	OpWorkspaceDelete = "workspace.delete"
 )
 
 // The organization and workspace that Options use when they name none.
@@ -21,7 +25,12 @@ const (
 	DefaultWorkspaceName = "Default Workspace"
 )
 
-// Workspace declares a workspace in Options.Workspaces.
+// ErrWorkspaceNotFound is returned by the hooks for a workspace that does not
+// exist (any more).
+var ErrWorkspaceNotFound = errors.New("workspace not found")
+
+// Workspace declares a workspace in Options.Workspaces, and is what Workspaces
+// returns.
 type Workspace struct {
 	ID string
 	// Name defaults to ID.
@@ -31,101 +40,39 @@ type Workspace struct {
 	OrgID string
 }
 
-// directory is what Options declare: the caller's organization, the workspaces
-// and the repos. Only AddRepo changes it after New.
-type directory struct {
-	orgID, orgName string
-	workspaces     map[string]*Workspace
-	workspaceOrder []string
-	repos          map[string]*repoEntry
-	repoOrder      []string
+// workspaceRecord is a stored workspace. Its JSON form is the data file's.
+type workspaceRecord struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	OrgID     string     `json:"orgId"`
+	CreatedAt time.Time  `json:"createdAt"`
+	DeletedAt *time.Time `json:"deletedAt,omitempty"`
+	// ViaAPI marks a workspace made by POST /workspace: ListLag hides only
+	// those, never one that Options declared.
+	ViaAPI bool   `json:"viaApi,omitempty"`
+	Seq    uint64 `json:"seq"`
 }
 
-func newDirectory(opts Options, now time.Time) (*directory, error) {
-	d := &directory{
-		orgID:      opts.OrgID,
-		orgName:    opts.OrgName,
-		workspaces: make(map[string]*Workspace),
-		repos:      make(map[string]*repoEntry),
-	}
-	if d.orgID == "" {
-		d.orgID = DefaultOrgID
-	}
-	if d.orgName == "" {
-		d.orgName = DefaultOrgName
-	}
-	for _, ws := range opts.Workspaces {
-		if ws.ID == "" {
-			return nil, errors.New("emulator options: a workspace has no id")
-		}
-		if _, dup := d.workspaces[ws.ID]; dup {
-			return nil, fmt.Errorf("emulator options: workspace %s is declared twice", ws.ID)
-		}
-		d.addWorkspace(ws)
-	}
-	created := now.UTC().Truncate(time.Millisecond)
-	for _, id := range opts.Repos {
-		if id == "" {
-			return nil, errors.New("emulator options: a repo in Repos has an empty id")
-		}
-		// Repeating a repo in Repos has always been harmless.
-		if _, dup := d.repos[id]; !dup {
-			d.addRepo(Repo{ID: id}, created)
-		}
-	}
-	for _, repo := range opts.WorkspaceRepos {
-		if repo.ID == "" {
-			return nil, errors.New("emulator options: a repo in WorkspaceRepos has an empty id")
-		}
-		if _, dup := d.repos[repo.ID]; dup {
-			return nil, fmt.Errorf("emulator options: repo %s is declared twice", repo.ID)
-		}
-		if repo.WorkspaceID != "" && d.workspaces[repo.WorkspaceID] == nil {
-			return nil, fmt.Errorf("emulator options: repo %s is in workspace %s, which Workspaces does not declare", repo.ID, repo.WorkspaceID)
-		}
-		d.addRepo(repo, created)
-	}
-	return d, nil
+func (w *workspaceRecord) live() bool { return w.DeletedAt == nil }
+
+// workspaceAccessibleLocked reports whether the caller can use a workspace: it
+// exists, is not deleted and belongs to the caller's organization.
+func (s *Server) workspaceAccessibleLocked(id string) bool {
+	ws, ok := s.store.workspaces[id]
+	return ok && ws.live() && ws.OrgID == s.orgID
 }
 
-func (d *directory) addWorkspace(ws Workspace) {
-	if ws.Name == "" {
-		ws.Name = ws.ID
-	}
-	if ws.OrgID == "" {
-		ws.OrgID = d.orgID
-	}
-	d.workspaces[ws.ID] = &ws
-	d.workspaceOrder = append(d.workspaceOrder, ws.ID)
-}
-
-// addRepo adds a repo whose id is new, in the default workspace unless it names
-// another.
-func (d *directory) addRepo(repo Repo, createdAt time.Time) {
-	if repo.WorkspaceID == "" {
-		repo.WorkspaceID = DefaultWorkspaceID
-		if d.workspaces[DefaultWorkspaceID] == nil {
-			d.addWorkspace(Workspace{ID: DefaultWorkspaceID, Name: DefaultWorkspaceName})
-		}
-	}
-	d.repos[repo.ID] = newRepoEntry(repo, createdAt)
-	d.repoOrder = append(d.repoOrder, repo.ID)
-}
-
-func (d *directory) workspaceAccessible(id string) bool {
-	ws, ok := d.workspaces[id]
-	return ok && ws.OrgID == d.orgID
-}
-
-func (d *directory) repoAccessible(id string) bool {
-	repo, ok := d.repos[id]
-	return ok && d.workspaceAccessible(repo.WorkspaceID)
+// repoAccessibleLocked reports whether the caller can use a repo: it exists, is
+// not deleted, and its workspace is accessible.
+func (s *Server) repoAccessibleLocked(id string) bool {
+	repo, ok := s.store.repos[id]
+	return ok && repo.live() && s.workspaceAccessibleLocked(repo.WorkspaceID)
 }
 
 // workspaceForbiddenLocked answers 403 for a workspace the caller cannot access,
 // existing or not, as AI LLM configurations and repo lists do.
 func (s *Server) workspaceForbiddenLocked(id string) (result, bool) {
-	if s.dir.workspaceAccessible(id) {
+	if s.workspaceAccessibleLocked(id) {
 		return result{}, false
 	}
 	return errorResult(http.StatusForbidden, "insufficient permissions for workspace %s", id), true
@@ -135,9 +82,12 @@ func workspaceRoutes() []route {
 	return []route{
 		{path: "/workspace", endpoints: []endpoint{
 			{method: http.MethodGet, op: OpWorkspaceList, handle: (*Server).listWorkspaces},
+			{method: http.MethodPost, op: OpWorkspaceCreate, handle: (*Server).createWorkspace},
 		}},
 		{path: "/workspace/{id}", endpoints: []endpoint{
 			{method: http.MethodGet, op: OpWorkspaceGet, handle: (*Server).getWorkspace},
+			{method: http.MethodPut, op: OpWorkspaceUpdate, handle: (*Server).updateWorkspace},
+			{method: http.MethodDelete, op: OpWorkspaceDelete, handle: (*Server).deleteWorkspace},
 		}},
 	}
 }
@@ -147,6 +97,13 @@ type workspaceDTO struct {
 	Name  string             `json:"name"`
 	OrgID string             `json:"orgId"`
 	Users []workspaceUserDTO `json:"users"`
+}
+
+// workspaceRefDTO is the workspace as writes answer with it: without users.
+type workspaceRefDTO struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	OrgID string `json:"orgId"`
 }
 
 type workspaceUserDTO struct {
@@ -163,7 +120,7 @@ type workspaceUser struct {
 	OrgRole  int    `json:"orgRole"`
 }
 
-func newWorkspaceDTO(ws *Workspace) workspaceDTO {
+func newWorkspaceDTO(ws *workspaceRecord) workspaceDTO {
 	return workspaceDTO{
 		ID:    ws.ID,
 		Name:  ws.Name,
@@ -186,26 +143,168 @@ type workspaceBody struct {
 	Workspace workspaceDTO `json:"workspace"`
 }
 
+type workspaceWrittenBody struct {
+	Success   bool            `json:"success"`
+	Workspace workspaceRefDTO `json:"workspace"`
+}
+
+func (s *Server) sortedWorkspacesLocked() []*workspaceRecord {
+	return oldestFirst(s.store.workspaces, func(w *workspaceRecord) uint64 { return w.Seq })
+}
+
 func (s *Server) listWorkspaces(_ *http.Request, _ map[string]string) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.now()
 	out := make([]workspaceDTO, 0)
-	for _, id := range s.dir.workspaceOrder {
-		if s.dir.workspaceAccessible(id) {
-			out = append(out, newWorkspaceDTO(s.dir.workspaces[id]))
+	for _, ws := range s.sortedWorkspacesLocked() {
+		if s.workspaceAccessibleLocked(ws.ID) && (!ws.ViaAPI || s.listed(ws.CreatedAt, now)) {
+			out = append(out, newWorkspaceDTO(ws))
 		}
 	}
 	return okResult(workspaceListBody{Success: true, Workspaces: out})
 }
 
-// getWorkspace answers 404 for a workspace the caller cannot access, as for one
-// that does not exist: the contract documents one 404 for both.
+// workspaceLocked finds a workspace the caller may read or change. It answers
+// 404 for one the caller cannot access, as for one that does not exist or was
+// deleted: the contract documents one 404 for both.
+func (s *Server) workspaceLocked(id string) (*workspaceRecord, result, bool) {
+	if !s.workspaceAccessibleLocked(id) {
+		return nil, errorResult(http.StatusNotFound, "workspace %s not found or access denied", id), false
+	}
+	return s.store.workspaces[id], result{}, true
+}
+
 func (s *Server) getWorkspace(_ *http.Request, p map[string]string) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := p["id"]
-	if !s.dir.workspaceAccessible(id) {
-		return errorResult(http.StatusNotFound, "workspace %s not found or access denied", id)
+	ws, res, ok := s.workspaceLocked(p["id"])
+	if !ok {
+		return res
 	}
-	return okResult(workspaceBody{Success: true, Workspace: newWorkspaceDTO(s.dir.workspaces[id])})
+	return okResult(workspaceBody{Success: true, Workspace: newWorkspaceDTO(ws)})
+}
+
+// createWorkspace answers 201, unlike every other create of the emulator, as
+// the contract documents. Names need not be unique.
+func (s *Server) createWorkspace(r *http.Request, _ map[string]string) result {
+	f, err := readObject(r.Body)
+	if err != nil {
+		return errorResult(http.StatusBadRequest, "%v", err)
+	}
+	name, hasName := f.str("name")
+	switch {
+	case f.err != nil:
+		return errorResult(http.StatusBadRequest, "%v", f.err)
+	case !hasName:
+		return errorResult(http.StatusBadRequest, "name is required")
+	}
+	if err := validateName(name); err != nil {
+		return errorResult(http.StatusBadRequest, "%v", err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := &workspaceRecord{ID: newUUID(), Name: name, OrgID: s.orgID, CreatedAt: s.wireNow(), ViaAPI: true, Seq: s.store.nextSeq()}
+	s.store.workspaces[ws.ID] = ws
+	if err := s.persistLocked(func() { delete(s.store.workspaces, ws.ID) }); err != nil {
+		return errorResult(http.StatusInternalServerError, "%v", err)
+	}
+	return result{
+		status:    http.StatusCreated,
+		body:      workspaceWrittenBody{Success: true, Workspace: workspaceRefDTO{ID: ws.ID, Name: ws.Name, OrgID: ws.OrgID}},
+		createdID: ws.ID,
+	}
+}
+
+func (s *Server) updateWorkspace(r *http.Request, p map[string]string) result {
+	f, err := readObject(r.Body)
+	if err != nil {
+		return errorResult(http.StatusBadRequest, "%v", err)
+	}
+	if f.present("orgId") {
+		return errorResult(http.StatusBadRequest, "orgId cannot be changed: a workspace stays in its organization")
+	}
+	name, hasName := f.str("name")
+	switch {
+	case f.err != nil:
+		return errorResult(http.StatusBadRequest, "%v", f.err)
+	case !hasName:
+		return errorResult(http.StatusBadRequest, "the body changes nothing; send the workspace's name")
+	}
+	if err := validateName(name); err != nil {
+		return errorResult(http.StatusBadRequest, "%v", err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws, res, ok := s.workspaceLocked(p["id"])
+	if !ok {
+		return res
+	}
+	old := ws.Name
+	ws.Name = name
+	if err := s.persistLocked(func() { ws.Name = old }); err != nil {
+		return errorResult(http.StatusInternalServerError, "%v", err)
+	}
+	return okResult(workspaceWrittenBody{Success: true, Workspace: workspaceRefDTO{ID: ws.ID, Name: ws.Name, OrgID: ws.OrgID}})
+}
+
+// deleteWorkspace soft-deletes a workspace that holds no live repo or bucket.
+// The refusal names what is left, so that whoever reads it knows what to
+// delete first; AI LLM configurations and policies do not block it.
+func (s *Server) deleteWorkspace(_ *http.Request, p map[string]string) result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws, res, ok := s.workspaceLocked(p["id"])
+	if !ok {
+		return res
+	}
+	if left := s.workspaceContentsLocked(ws.ID); left != "" {
+		return errorResult(http.StatusBadRequest, "Cannot delete workspace with existing buckets or repos: workspace %s still holds %s", ws.ID, left)
+	}
+	deletedAt := s.wireNow()
+	ws.DeletedAt = &deletedAt
+	if err := s.persistLocked(func() { ws.DeletedAt = nil }); err != nil {
+		return errorResult(http.StatusInternalServerError, "%v", err)
+	}
+	return okResult(messageBody{Success: true, Message: "Workspace deleted successfully"})
+}
+
+// workspaceContentsLocked describes the live repos and buckets of a workspace,
+// or returns "" when it holds none.
+func (s *Server) workspaceContentsLocked(id string) string {
+	var repos, buckets []string
+	for _, repo := range s.sortedReposLocked() {
+		if repo.live() && repo.WorkspaceID == id {
+			repos = append(repos, fmt.Sprintf("%s (%s)", repo.ID, repo.Name))
+		}
+	}
+	for _, b := range s.sortedBucketsLocked() {
+		if b.live() && b.WorkspaceID == id {
+			buckets = append(buckets, fmt.Sprintf("%s (%s)", b.ID, b.Name))
+		}
+	}
+	var parts []string
+	if len(repos) > 0 {
+		parts = append(parts, "repos "+strings.Join(repos, ", "))
+	}
+	if len(buckets) > 0 {
+		parts = append(parts, "buckets "+strings.Join(buckets, ", "))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// Workspaces returns the live workspaces of every organization, in the order
+// GET /workspace lists them. ListLag does not hide any of them.
+func (s *Server) Workspaces() []Workspace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Workspace
+	for _, ws := range s.sortedWorkspacesLocked() {
+		if ws.live() {
+			out = append(out, Workspace{ID: ws.ID, Name: ws.Name, OrgID: ws.OrgID})
+		}
+	}
+	return out
 }

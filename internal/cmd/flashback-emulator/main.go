@@ -1,9 +1,10 @@
 // Command flashback-emulator serves the in-memory Flashback API emulator (AI API
-// keys, AI LLM configurations, AI policies, repos, workspaces, the user profile
-// and the organization), for running the provider by hand or from scripts
-// without the real backend.
+// keys, AI LLM configurations, AI policies, repos, buckets, workspaces, the user
+// profile and the organization), for running the provider by hand or from
+// scripts without the real backend.
 //
 //	FLASHBACK_ACCESS_TOKEN=dev flashback-emulator -repo repo-123 -data .demo/emulator.json
+//	FLASHBACK_ACCESS_TOKEN=dev flashback-emulator -empty
 package main
 
 import (
@@ -27,18 +28,22 @@ import (
 const usageHeader = `Usage: flashback-emulator [flags]
 
 Serves the Flashback API in memory: AI API keys, AI LLM configurations, AI
-policies, repos, workspaces, the user profile and the organization, as the wire
-contract in internal/emulator/contract describes.
+policies, repos, buckets, workspaces, the user profile and the organization, as
+the wire contract in internal/emulator/contract describes.
 
 The token stands for one user of one organization (-org), an administrator of
-every workspace declared with -workspace. -repo puts a repo in the default
-workspace, %s; -workspace-repo puts one in a declared workspace.
-Give at least one -repo, -workspace or -workspace-repo.
+every workspace, declared with -workspace or made through the API. -repo puts a
+repo in the default workspace, %s; -workspace-repo puts one in a
+declared workspace; -bucket declares a bucket (which the API cannot create) in
+either.
+Give at least one -repo, -workspace, -workspace-repo or -bucket, or -empty to
+start with the organization alone and make everything through the API.
 
-Example:
+Examples:
   FLASHBACK_ACCESS_TOKEN=dev flashback-emulator -org org-1 \
     -workspace ws-1=Production -workspace-repo ws-1:repo-a=gateway \
-    -repo repo-123 -data .demo/emulator.json
+    -bucket ws-1:bucket-1=backups -repo repo-123 -data .demo/emulator.json
+  FLASHBACK_ACCESS_TOKEN=dev flashback-emulator -empty -data .demo/emulator.json
 
 Flags:
 `
@@ -86,6 +91,20 @@ func parseWorkspaceRepo(v string) (emulator.Repo, error) {
 	return emulator.Repo{ID: id, Name: name, WorkspaceID: workspace}, nil
 }
 
+// parseBucket reads [WORKSPACE_ID:]BUCKET_ID[=NAME]; without a workspace the
+// bucket is in the default one, as a -repo is.
+func parseBucket(v string) (emulator.Bucket, error) {
+	spec, name, _ := strings.Cut(v, "=")
+	workspace, id, ok := strings.Cut(spec, ":")
+	if !ok {
+		workspace, id = "", spec
+	}
+	if (ok && workspace == "") || id == "" {
+		return emulator.Bucket{}, fmt.Errorf("bucket %q must be [WORKSPACE_ID:]BUCKET_ID or [WORKSPACE_ID:]BUCKET_ID=NAME", v)
+	}
+	return emulator.Bucket{ID: id, Name: name, WorkspaceID: workspace}, nil
+}
+
 // config is what the command line asks for.
 type config struct {
 	listen         string
@@ -105,6 +124,8 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (con
 		repos      = listFlag[string]{parse: parseRepoID}
 		workspaces = listFlag[emulator.Workspace]{parse: parseWorkspace}
 		wsRepos    = listFlag[emulator.Repo]{parse: parseWorkspaceRepo}
+		buckets    = listFlag[emulator.Bucket]{parse: parseBucket}
+		empty      bool
 	)
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on; port 0 picks a free port")
 	// The default is deliberately not shown in -help output, which would print the token.
@@ -114,10 +135,15 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (con
 	fs.Var(&workspaces, "workspace", "a workspace of the organization, as `ID[=NAME]` (repeatable; NAME defaults to ID)")
 	fs.Var(&repos, "repo", "a repo `ID` in the default workspace, named after its id (repeatable)")
 	fs.Var(&wsRepos, "workspace-repo", "a repo in a -workspace, as `WORKSPACE_ID:REPO_ID[=NAME]` (repeatable; NAME defaults to REPO_ID)")
-	fs.StringVar(&cfg.opts.DataFile, "data", "", "`file` to keep keys, AI LLM configurations and policies in across restarts (holds secrets; mode 0600)")
+	fs.Var(&buckets, "bucket", "an S3 bucket in a -workspace or the default workspace, as `[WORKSPACE_ID:]BUCKET_ID[=NAME]` (repeatable; NAME and the physical bucket name default to BUCKET_ID)")
+	fs.BoolVar(&empty, "empty", false, "start with the organization alone: no workspace, repo or bucket until the API makes them")
+	fs.StringVar(&cfg.opts.DataFile, "data", "", "`file` to keep the whole state in across restarts: keys, AI LLM configurations, policies, workspaces, repos and buckets (holds secrets; mode 0600)")
 	fs.DurationVar(&cfg.opts.Latency, "latency", 0, "delay before answering each request")
-	fs.DurationVar(&cfg.opts.ListLag, "list-lag", 0, "hide keys, AI LLM configurations and policies younger than this from lists (eventual consistency)")
+	fs.DurationVar(&cfg.opts.ListLag, "list-lag", 0, "hide keys, AI LLM configurations, policies, and workspaces and repos made through the API, younger than this from lists (eventual consistency)")
 	fs.BoolVar(&cfg.failValidation, "fail-validation", false, "make every POST /ai/llm/{id}/validate fail")
+	fs.BoolVar(&cfg.opts.KeepOmittedRepoLists, "keep-omitted-repo-lists", false, "make PUT /repo/{id} keep a list of buckets or AI LLMs that the body leaves out (default: an omitted list is empty)")
+	fs.BoolVar(&cfg.opts.ErrorCodesIn2xx, "error-codes-in-2xx", false, "answer repo writes refused with an error_code with 200 and \"success\": false")
+	fs.IntVar(&cfg.opts.RepoQuota, "repo-quota", 0, "how many repos the organization may have; POST /repo beyond it answers QUOTA_EXCEEDED (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -131,12 +157,19 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (con
 	if cfg.opts.Token == "" {
 		return config{}, errors.New("no access token: set -token or FLASHBACK_ACCESS_TOKEN")
 	}
-	if len(repos.values)+len(workspaces.values)+len(wsRepos.values) == 0 {
-		return config{}, errors.New("nothing to serve: give at least one -repo, -workspace or -workspace-repo")
+	declared := len(repos.values) + len(workspaces.values) + len(wsRepos.values) + len(buckets.values)
+	switch {
+	case empty && declared > 0:
+		return config{}, errors.New("-empty starts with the organization alone: drop it, or drop every -repo, -workspace, -workspace-repo and -bucket")
+	case !empty && declared == 0:
+		return config{}, errors.New("nothing to serve: give at least one -repo, -workspace, -workspace-repo or -bucket, or -empty to start with the organization alone")
+	case cfg.opts.RepoQuota < 0:
+		return config{}, fmt.Errorf("-repo-quota %d is negative; 0 means no limit", cfg.opts.RepoQuota)
 	}
 	cfg.opts.Repos = repos.values
 	cfg.opts.Workspaces = workspaces.values
 	cfg.opts.WorkspaceRepos = wsRepos.values
+	cfg.opts.Buckets = buckets.values
 	return cfg, nil
 }
 

@@ -27,7 +27,9 @@ func TestParseArgsSeedsTheOrganization(t *testing.T) {
 		"-workspace", "ws-1=Production", "-workspace", "ws-2",
 		"-workspace-repo", "ws-1:repo-a=my gateway", "-workspace-repo", "ws-2:repo-b",
 		"-repo", "repo-123", "-repo", "repo-456",
+		"-bucket", "ws-1:b-1=backups", "-bucket", "b-2",
 		"-data", "/tmp/x.json", "-latency", "5ms", "-list-lag", "2s", "-fail-validation",
+		"-keep-omitted-repo-lists", "-error-codes-in-2xx", "-repo-quota", "3",
 	}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -42,9 +44,13 @@ func TestParseArgsSeedsTheOrganization(t *testing.T) {
 			{ID: "repo-a", Name: "my gateway", WorkspaceID: "ws-1"},
 			{ID: "repo-b", WorkspaceID: "ws-2"},
 		},
-		DataFile: "/tmp/x.json",
-		Latency:  5 * time.Millisecond,
-		ListLag:  2 * time.Second,
+		Buckets:              []emulator.Bucket{{ID: "b-1", Name: "backups", WorkspaceID: "ws-1"}, {ID: "b-2"}},
+		DataFile:             "/tmp/x.json",
+		Latency:              5 * time.Millisecond,
+		ListLag:              2 * time.Second,
+		KeepOmittedRepoLists: true,
+		ErrorCodesIn2xx:      true,
+		RepoQuota:            3,
 	}
 	if !reflect.DeepEqual(cfg.opts, want) {
 		t.Errorf("options = %+v\nwant      %+v", cfg.opts, want)
@@ -66,8 +72,20 @@ func TestParseArgsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.opts.Token != "from-env" || cfg.opts.OrgID != emulator.DefaultOrgID ||
-		cfg.opts.OrgName != emulator.DefaultOrgName || cfg.listen != "127.0.0.1:8080" || cfg.failValidation {
+		cfg.opts.OrgName != emulator.DefaultOrgName || cfg.listen != "127.0.0.1:8080" || cfg.failValidation ||
+		cfg.opts.KeepOmittedRepoLists || cfg.opts.ErrorCodesIn2xx || cfg.opts.RepoQuota != 0 {
 		t.Errorf("defaults = %+v, listen %q", cfg.opts, cfg.listen)
+	}
+}
+
+func TestParseArgsEmptyOrganization(t *testing.T) {
+	t.Parallel()
+	cfg, err := parseArgs([]string{"-token", "t", "-empty", "-org", "org-1"}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (emulator.Options{Token: "t", OrgID: "org-1", OrgName: emulator.DefaultOrgName}); !reflect.DeepEqual(cfg.opts, want) {
+		t.Errorf("options = %+v, want %+v: the organization alone", cfg.opts, want)
 	}
 }
 
@@ -78,7 +96,13 @@ func TestParseArgsRejects(t *testing.T) {
 		want string
 	}{
 		"no token":                  {[]string{"-repo", "r"}, "no access token"},
-		"nothing to serve":          {[]string{"-token", "t"}, "nothing to serve"},
+		"nothing to serve":          {[]string{"-token", "t"}, "-empty"},
+		"empty and a repo":          {[]string{"-token", "t", "-empty", "-repo", "r"}, "-empty starts with the organization alone"},
+		"empty and a workspace":     {[]string{"-token", "t", "-empty", "-workspace", "w"}, "-empty starts with the organization alone"},
+		"empty and a bucket":        {[]string{"-token", "t", "-empty", "-bucket", "b"}, "-empty starts with the organization alone"},
+		"bucket without id":         {[]string{"-token", "t", "-bucket", "ws-1:=x"}, "[WORKSPACE_ID:]BUCKET_ID"},
+		"bucket with empty ws":      {[]string{"-token", "t", "-bucket", ":b"}, "[WORKSPACE_ID:]BUCKET_ID"},
+		"negative quota":            {[]string{"-token", "t", "-repo", "r", "-repo-quota", "-1"}, "negative"},
 		"empty repo":                {[]string{"-token", "t", "-repo", ""}, "repo id must not be empty"},
 		"workspace without id":      {[]string{"-token", "t", "-workspace", "=Name"}, "has no id"},
 		"workspace repo without :":  {[]string{"-token", "t", "-workspace-repo", "repo-a"}, "WORKSPACE_ID:REPO_ID"},
@@ -110,6 +134,8 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 		"-workspace-repo WORKSPACE_ID:REPO_ID[=NAME]", "-data file", "-latency", "-list-lag",
 		"-fail-validation", "-token", "-listen", emulator.DefaultWorkspaceID,
 		"-workspace ws-1=Production -workspace-repo ws-1:repo-a=gateway",
+		"-bucket [WORKSPACE_ID:]BUCKET_ID[=NAME]", "-empty", "-keep-omitted-repo-lists", "-error-codes-in-2xx", "-repo-quota",
+		"flashback-emulator -empty",
 	} {
 		if !strings.Contains(help, want) {
 			t.Errorf("-h output lacks %q:\n%s", want, help)
@@ -201,5 +227,67 @@ func TestRunServesTheSeededOrganization(t *testing.T) {
 	logs := stderr.String()
 	if !strings.Contains(logs, "path=/workspace") || strings.Contains(logs, token) {
 		t.Errorf("logs must show each request and never the token:\n%s", logs)
+	}
+}
+
+// -empty serves the organization alone, and the API builds from there: a
+// workspace (201), then a repo in it.
+func TestRunServesAnEmptyOrganization(t *testing.T) {
+	const token = "empty-token-9c1d"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdoutR, stdoutW := io.Pipe()
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-token", token, "-listen", "127.0.0.1:0", "-empty"}, noEnv, stdoutW, &stderr)
+		stdoutW.Close()
+	}()
+	line, err := bufio.NewReader(stdoutR).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no listening line: %v (stderr: %s)", err, stderr.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdoutR) }()
+	baseURL := strings.TrimSpace(strings.TrimPrefix(line, "flashback emulator listening on "))
+
+	call := func(method, path, body string, want int) string {
+		t.Helper()
+		req, _ := http.NewRequest(method, baseURL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, data, want)
+		}
+		return string(data)
+	}
+	for _, path := range []string{"/workspace", "/repo", "/bucket"} {
+		if body := call(http.MethodGet, path, "", http.StatusOK); !strings.HasSuffix(body, `":[]}`) {
+			t.Errorf("GET %s = %s, want an empty list", path, body)
+		}
+	}
+	var created struct {
+		Workspace struct{ ID string } `json:"workspace"`
+	}
+	if err := json.Unmarshal([]byte(call(http.MethodPost, "/workspace", `{"name":"Production"}`, http.StatusCreated)), &created); err != nil || created.Workspace.ID == "" {
+		t.Fatalf("workspace create: %+v, %v", created, err)
+	}
+	call(http.MethodPost, "/repo", `{"name":"assistant","storageType":"S3","mode":"NORMAL","workspaceId":"`+created.Workspace.ID+`","repoBuckets":[],"repoAiLlms":[]}`, http.StatusOK)
+	if body := call(http.MethodGet, "/repo", "", http.StatusOK); !strings.Contains(body, `"name":"assistant"`) {
+		t.Errorf("GET /repo = %s", body)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run returned %v after its context ended", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return after its context ended")
 	}
 }
