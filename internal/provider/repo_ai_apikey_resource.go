@@ -145,8 +145,9 @@ func (r *repoAIAPIKeyResource) Schema(_ context.Context, _ resource.SchemaReques
 				MarkdownDescription: "The key's secret encrypted for `secret_recipients`, as an ASCII-armored " +
 					"[age](https://age-encryption.org) file (`-----BEGIN AGE ENCRYPTED FILE-----`): decrypt it with " +
 					"`age -d -i key.txt` (or `-i ~/.ssh/id_ed25519`). It is encrypted when the key is created, or when " +
-					"`secret_recipients` is set on a key whose `secret` the state holds, and never again. Null when " +
-					"`secret_recipients` has never been set. Not sensitive: only the recipients' private keys can read it.",
+					"`secret_recipients` is set on a key whose `secret` the state holds, and never again. Null until then, " +
+					"and for an imported key, which has no secret to encrypt. Not sensitive: only the recipients' private " +
+					"keys can read it.",
 				Computed:      true,
 				PlanModifiers: stable,
 			},
