@@ -359,6 +359,86 @@ func TestAccRepoAIAPIKey_secretRecipientsInvalid(t *testing.T) {
 	})
 }
 
+// Recipients known only at apply are checked then, before the create: a bad
+// one costs no key, and a good one encrypts the secret as any other.
+func TestAccRepoAIAPIKey_secretRecipientsKnownOnlyAtApply(t *testing.T) {
+	env := newEmulatorEnv(t, nil, nil)
+	identity := ageIdentity(t)
+	late := func(recipient string) string {
+		return env.config(fmt.Sprintf(`
+resource "terraform_data" "recipient" {
+  input = %q
+}
+`, recipient) + strings.Replace(keyWithRecipientsConfig(env.repo(), "late", "", "RECIPIENT"),
+			`"RECIPIENT"`, "terraform_data.recipient.output", 1))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config: late("garbage"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectUnknownValue(testKeyAddr, pathSecretRecipients.AtSliceIndex(0))},
+			},
+			ExpectError: errorRE(`Invalid age recipient.*secret_recipients\[0\] is neither an age nor an SSH public key`),
+		}, {
+			PreConfig: func() {
+				if n := len(env.emu.LiveKeys("")); n != 0 {
+					t.Fatalf("a recipient refused at apply cost %d keys", n)
+				}
+			},
+			Config:            late(identity.Recipient().String()),
+			ConfigStateChecks: []statecheck.StateCheck{decryptsToIssuedSecret(env, identity)},
+			Check:             env.checkServerMatchesState(t),
+		}},
+	})
+}
+
+// Terraform validates recipients again at apply, before the create (see
+// above); Create does too, before it sends anything, so that recipients that
+// cannot be used never cost a key, whoever calls it.
+func TestRepoAIAPIKeyCreate_badRecipientsCostNoKey(t *testing.T) {
+	t.Parallel()
+	env := newEmulatorEnv(t, nil, nil)
+	p := newProtoProvider(t, env, env.token)
+	typ := p.resourceType("flashback_repo_ai_apikey")
+	unknown := func(typ tftypes.Type) tftypes.Value { return tftypes.NewValue(typ, tftypes.UnknownValue) }
+	config := map[string]tftypes.Value{
+		"repo_id": tftypes.NewValue(tftypes.String, "repo-1"),
+		"name":    tftypes.NewValue(tftypes.String, "k"),
+		"ai_type": tftypes.NewValue(tftypes.String, "OPENAI"),
+		"secret_recipients": tftypes.NewValue(tftypes.List{ElementType: tftypes.String},
+			[]tftypes.Value{tftypes.NewValue(tftypes.String, "garbage")}),
+	}
+	planned := map[string]tftypes.Value{
+		"id": unknown(tftypes.String), "key": unknown(tftypes.String), "created_at": unknown(tftypes.String),
+		"secret": tftypes.NewValue(tftypes.String, nil), "encrypted_secret": unknown(tftypes.String),
+		"keepers": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{}),
+	}
+	for k, v := range config {
+		planned[k] = v
+	}
+	none, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := p.server.ApplyResourceChange(context.Background(), &tfprotov6.ApplyResourceChangeRequest{
+		TypeName:     "flashback_repo_ai_apikey",
+		PriorState:   &none,
+		PlannedState: p.dynamic(typ, planned),
+		Config:       p.dynamic(typ, config),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diagsText(resp.Diagnostics); !errorRE(`(?i)^error: Invalid age recipient: secret_recipients\[0\]`).MatchString(d) {
+		t.Errorf("diagnostics %q, want the invalid recipient", d)
+	}
+	if n := env.emu.Requests(http.MethodPost, emulator.OpCreate); n != 0 {
+		t.Errorf("Create sent %d create requests despite a recipient it cannot use", n)
+	}
+}
+
 // The plan's warnings, which the acceptance tests cannot see, through the
 // protocol: each names the key, the attribute and what to do, and none is
 // given when the key is replaced anyway or the recipients are the same keys.
