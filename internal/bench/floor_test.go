@@ -17,9 +17,9 @@ import (
 
 // The floor is only a floor if Terraform and the framework do the same work
 // for its resource as for the key: the same attributes with the same flags,
-// as many validators and plan modifiers on each, the same identity, and a
+// as many validators and plan modifiers on each, the same identity, a
 // Configure that takes the provider's client (the framework calls and logs it
-// in every call on the resource).
+// in every call on the resource), and a ModifyPlan (called in every plan).
 func TestFloor_mirrorsTheKeyResource(t *testing.T) {
 	t.Parallel()
 	ours := resourceNamed(t, provider.New("test")(), "flashback_repo_ai_apikey")
@@ -34,6 +34,9 @@ func TestFloor_mirrorsTheKeyResource(t *testing.T) {
 	for name, r := range map[string]resource.Resource{"flashback_repo_ai_apikey": ours, "noop_thing": floor} {
 		if _, ok := r.(resource.ResourceWithConfigure); !ok {
 			t.Errorf("%s does not take the provider's data in Configure", name)
+		}
+		if _, ok := r.(resource.ResourceWithModifyPlan); !ok {
+			t.Errorf("%s has no ModifyPlan, which the framework calls in every plan", name)
 		}
 	}
 }
@@ -73,6 +76,8 @@ func attributeShapes(t *testing.T, r resource.Resource) map[string]string {
 		case schema.StringAttribute:
 			validators, modifiers = len(a.Validators), len(a.PlanModifiers)
 		case schema.MapAttribute:
+			validators, modifiers = len(a.Validators), len(a.PlanModifiers)
+		case schema.ListAttribute:
 			validators, modifiers = len(a.Validators), len(a.PlanModifiers)
 		default:
 			t.Fatalf("attribute %s is a %T, which this check does not know: teach it, and the floor", name, a)

@@ -41,8 +41,14 @@ func (noKeepersIsEmpty) PlanModifyMap(_ context.Context, req planmodifier.MapReq
 // or removed, but not between a null (older state) and an empty keepers.
 var replaceWhenKeepersChange = mapplanmodifier.RequiresReplaceIf(
 	func(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
-		resp.RequiresReplace = req.PlanValue.IsUnknown() || len(req.PlanValue.Elements()) > 0 || len(req.StateValue.Elements()) > 0
+		resp.RequiresReplace = keepersReplace(req.PlanValue, req.StateValue)
 	},
 	"a change to keepers' entries creates a new key",
 	"a change to `keepers`' entries creates a new key",
 )
+
+// keepersReplace says whether keepers planned as plan, which differ from
+// state's, replace the key: only when one of them has an entry.
+func keepersReplace(plan, state types.Map) bool {
+	return plan.IsUnknown() || len(plan.Elements()) > 0 || len(state.Elements()) > 0
+}

@@ -169,6 +169,9 @@ func TestRead_nullKeepersBecomeEmpty(t *testing.T) {
 		"id": str(created.ID), "repo_id": str("repo-1"), "name": str("old"), "ai_type": str("AWS"),
 		"keepers": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, nil),
 		"key":     str(created.Key), "secret": str(created.Secret), "created_at": tftypes.NewValue(tftypes.String, nil),
+		// A state from before secret_recipients, as Terraform upgrades it.
+		"secret_recipients": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, nil),
+		"encrypted_secret":  tftypes.NewValue(tftypes.String, nil),
 	}))
 	if err != nil {
 		t.Fatal(err)

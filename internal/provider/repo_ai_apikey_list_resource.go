@@ -82,6 +82,9 @@ func listedRepoAIAPIKey(cfg repoAIAPIKeyListConfig, k client.AIAPIKey) (string, 
 		Keepers: noKeepers(),
 		Key:     types.StringNull(),
 		Secret:  types.StringNull(),
+
+		SecretRecipients: types.ListNull(types.StringType),
+		EncryptedSecret:  types.StringNull(),
 	}
 	applyListed(&m, k)
 	return k.Name, m

@@ -66,6 +66,9 @@ func wantListed(k emulator.Key) (identity, object map[string]any) {
 		"created_at": k.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"),
 		"keepers":    map[string]any{},
 		"secret":     nil,
+
+		"secret_recipients": nil,
+		"encrypted_secret":  nil,
 	}
 	return identity, object
 }

@@ -23,6 +23,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = &repoAIAPIKeyResource{}
 	_ resource.ResourceWithImportState = &repoAIAPIKeyResource{}
+	_ resource.ResourceWithModifyPlan  = &repoAIAPIKeyResource{}
 )
 
 // privateImportingKey marks a key that ImportState handed to Read: not
@@ -44,7 +45,14 @@ type repoAIAPIKeyModel struct {
 	Key       types.String `tfsdk:"key"`
 	Secret    types.String `tfsdk:"secret"`
 	CreatedAt types.String `tfsdk:"created_at"`
+
+	SecretRecipients types.List   `tfsdk:"secret_recipients"`
+	EncryptedSecret  types.String `tfsdk:"encrypted_secret"`
 }
+
+// keySecret is the key's secret for secret_recipients (secret_recipients.go).
+var keySecret = sealedSecret{secret: "secret", encrypted: "encrypted_secret",
+	rotate: "change a value in keepers, which replaces the key with one whose secret follows secret_recipients"}
 
 func (r *repoAIAPIKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_repo_ai_apikey"
@@ -58,7 +66,8 @@ func (r *repoAIAPIKeyResource) Schema(_ context.Context, _ resource.SchemaReques
 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An AI API key of a Flashback repository. The server generates the key and its " +
-			"secret; the secret is returned once, when the key is created, and is kept in the Terraform state. " +
+			"secret; the secret is returned once, when the key is created, and is kept in the Terraform state: in " +
+			"plain text in `secret`, or, with `secret_recipients`, only encrypted for them in `encrypted_secret`. " +
 			"Renaming updates the key in place; changing `repo_id`, `ai_type` or `keepers` creates a new key and " +
 			"deletes the old one.",
 		Attributes: map[string]schema.Attribute{
@@ -104,9 +113,36 @@ func (r *repoAIAPIKeyResource) Schema(_ context.Context, _ resource.SchemaReques
 			},
 			"secret": schema.StringAttribute{
 				MarkdownDescription: "The key's secret. Flashback returns it only when the key is created, so it is " +
-					"kept in the state for the life of the key; it is null for an imported key.",
+					"kept in the state for the life of the key; it is null for an imported key, and whenever " +
+					"`secret_recipients` is set (see `encrypted_secret`).",
 				Computed:      true,
 				Sensitive:     true,
+				PlanModifiers: stable,
+			},
+			"secret_recipients": schema.ListAttribute{
+				MarkdownDescription: "The [age](https://age-encryption.org) recipients to encrypt the secret for, so " +
+					"that the state never holds it in plain text: age public keys (`age1…`, the \"Public key\" that " +
+					"`age-keygen` prints; post-quantum `age1pq1…` keys too, but not mixed with the others) and SSH " +
+					"public keys of type `ssh-ed25519` or `ssh-rsa` (a line of a `.pub` file; its comment is ignored). " +
+					"When set, `secret` is null and `encrypted_secret` holds the secret, which any one of the recipients " +
+					"can decrypt. An empty list is refused, so that a list of recipients that turns out empty never " +
+					"leaves the secret unencrypted: leave it unset (or `null`) to keep the secret in plain text. Setting " +
+					"it on a key whose `secret` the state holds encrypts that secret in place. Once the secret is " +
+					"encrypted the provider no longer has it: changing or removing `secret_recipients` keeps " +
+					"`encrypted_secret` as it is, and the plan warns so; to have a secret for the new recipients, " +
+					"rotate the key (change `keepers`).",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators:  []validator.List{secretRecipientsValidator{}},
+			},
+			"encrypted_secret": schema.StringAttribute{
+				MarkdownDescription: "The key's secret encrypted for `secret_recipients`, as an ASCII-armored " +
+					"[age](https://age-encryption.org) file (`-----BEGIN AGE ENCRYPTED FILE-----`): decrypt it with " +
+					"`age -d -i key.txt` (or `-i ~/.ssh/id_ed25519`). It is encrypted when the key is created, or when " +
+					"`secret_recipients` is set on a key whose `secret` the state holds, and never again. Null until then, " +
+					"and for an imported key, which has no secret to encrypt. Not sensitive: only the recipients' private " +
+					"keys can read it.",
+				Computed:      true,
 				PlanModifiers: stable,
 			},
 			"created_at": schema.StringAttribute{
@@ -132,6 +168,11 @@ func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	ctx = maskToken(ctx, r.data.token)
 	repoID := plan.RepoID.ValueString()
+	// Parsed before the create, so that recipients that cannot be used never cost a key.
+	recipients, diags := parseSecretRecipients(plan.SecretRecipients)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
 
 	created, diags := r.createKey(ctx, repoID, plan.Name.ValueString(), plan.AIType.ValueString())
 	resp.Diagnostics.Append(diags...)
@@ -145,7 +186,8 @@ func (r *repoAIAPIKeyResource) Create(ctx context.Context, req resource.CreateRe
 	// would cost every create a second round trip: the next refresh fills it.
 	plan.ID = types.StringValue(created.ID)
 	plan.Key = types.StringValue(created.Key)
-	plan.Secret = types.StringValue(created.Secret)
+	plan.Secret, plan.EncryptedSecret, diags = recipients.keep(created.Secret, aiAPIKeyRef(repoID, created.ID).String())
+	resp.Diagnostics.Append(diags...)
 	plan.CreatedAt = types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	resp.Diagnostics.Append(repoAIAPIKeyIdentity.set(ctx, resp.State, resp.Identity)...)
@@ -203,8 +245,14 @@ func (r *repoAIAPIKeyResource) Update(ctx context.Context, req resource.UpdateRe
 	}
 	ctx = maskSecret(maskToken(ctx, r.data.token), state.Secret.ValueString())
 	repoID, id := state.RepoID.ValueString(), state.ID.ValueString()
+	var diags diag.Diagnostics
+	plan.Secret, plan.EncryptedSecret, diags = keySealing(plan, state).settle(aiAPIKeyRef(repoID, id).String())
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
 
-	// name is the only attribute that changes in place; everything else
+	// name is the only attribute that changes in place on the server
+	// (secret_recipients changes the state alone); everything else
 	// either forces a new key or is the server's, so the plan already holds
 	// the values the key will have.
 	if !plan.Name.Equal(state.Name) {
@@ -233,6 +281,36 @@ func (r *repoAIAPIKeyResource) Delete(ctx context.Context, req resource.DeleteRe
 	resp.Diagnostics.Append(r.data.keys.delete(aiAPIKeyRef(repoID, id), repoID, func() error {
 		return r.data.client.AIAPIKeys.Delete(ctx, repoID, id)
 	})...)
+}
+
+// ModifyPlan plans secret and encrypted_secret as secret_recipients says,
+// and warns when encrypted_secret cannot follow it (secret_recipients.go).
+func (r *repoAIAPIKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan, state repoAIAPIKeyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	sealing := secretSealing{recipients: plan.SecretRecipients, priorRecipients: types.ListNull(types.StringType), fresh: true}
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		sealing = keySealing(plan, state)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	subject := aiAPIKeyRef(state.RepoID.ValueString(), state.ID.ValueString()).String()
+	resp.Diagnostics.Append(sealing.planInto(ctx, &resp.Plan, keySecret, subject)...)
+}
+
+// keySealing is how a plan of an existing key keeps its secret. The plan
+// modifiers of repo_id, ai_type and keepers decide whether it replaces the
+// key, but ModifyPlan is not told: replacing says it again.
+func keySealing(plan, state repoAIAPIKeyModel) secretSealing {
+	replacing := !plan.RepoID.Equal(state.RepoID) || !plan.AIType.Equal(state.AIType) ||
+		(!plan.Keepers.Equal(state.Keepers) && keepersReplace(plan.Keepers, state.Keepers))
+	return secretSealing{recipients: plan.SecretRecipients, priorRecipients: state.SecretRecipients,
+		priorSecret: state.Secret, priorEncrypted: state.EncryptedSecret, fresh: replacing}
 }
 
 // ImportState hands the key's repo_id and id to Read, which looks the key up

@@ -9,9 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/devcli"
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
@@ -57,31 +60,8 @@ output "secret_a" {
 // while a create whose answer was lost is cleaned up after. It runs the real
 // provider binary, as Terraform runs it for users.
 func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
-	}
-	terraformPath := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if terraformPath == "" {
-		var err error
-		if terraformPath, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal("TF_ACC is set but neither TF_ACC_TERRAFORM_PATH nor PATH gives a terraform CLI")
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-
-	binDir, workDir := t.TempDir(), t.TempDir()
-	moduleRoot, err := devcli.ModuleRoot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(binDir, "terraform-provider-flashback"), ".")
-	build.Dir = moduleRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
-
 	env := newEmulatorEnv(t, nil, nil)
+	cli := newCLISession(t, env)
 	emu := env.emu
 	// Retries, and the recovery after lost create answers, log the most: a's
 	// create is throttled, then its answer is lost, then its retry's too.
@@ -89,43 +69,9 @@ func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
 	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpCreate, Status: http.StatusTooManyRequests, RetryAfter: "0", Count: 1})
 	emu.InjectFault(emulator.Fault{Method: http.MethodPost, Op: emulator.OpCreate, Drop: true, AfterAct: true, Count: 2})
 
-	cliConfig := filepath.Join(workDir, "cli.tfrc")
-	if err := devcli.WriteCLIConfig(cliConfig, binDir, "flashbacknetwork/flashback"); err != nil {
-		t.Fatal(err)
-	}
-
-	var outputs []string
-	var logs []string
-	run := func(step string, args ...string) {
-		t.Helper()
-		logPath := filepath.Join(workDir, step+".log")
-		cmd := exec.CommandContext(ctx, terraformPath, append(args, "-no-color", "-input=false")...)
-		cmd.Dir = workDir
-		cmd.Env = append(withoutEnv(os.Environ(), "TF_", "FLASHBACK_", "CHECKPOINT_"),
-			"TF_CLI_CONFIG_FILE="+cliConfig,
-			"TF_LOG=TRACE",
-			"TF_LOG_PATH="+logPath,
-			"TF_IN_AUTOMATION=1",
-			"CHECKPOINT_DISABLE=1",
-			"FLASHBACK_ACCESS_TOKEN="+env.token,
-		)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		outputs = append(outputs, step+" stdout:\n"+stdout.String(), step+" stderr:\n"+stderr.String())
-		logged, readErr := os.ReadFile(logPath)
-		if readErr != nil {
-			t.Fatalf("%s wrote no log: %v", step, readErr)
-		}
-		logs = append(logs, string(logged))
-		if err != nil {
-			t.Fatalf("terraform %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
-		}
-	}
-
-	writeFile(t, filepath.Join(workDir, "main.tf"), secretsConfig(env, "secret keeper"))
-	run("apply", "apply", "-auto-approve")
-	secrets := stateSecrets(t, filepath.Join(workDir, "terraform.tfstate"))
+	cli.write(secretsConfig(env, "secret keeper"))
+	cli.run("apply", "apply", "-auto-approve")
+	secrets := stateSecrets(t, cli.path("terraform.tfstate"))
 	if len(secrets) != 2 {
 		t.Fatalf("state holds %d secrets, want 2", len(secrets))
 	}
@@ -149,38 +95,225 @@ func TestAccSecrets_notInLogsOrOutput(t *testing.T) {
 		t.Errorf("emulator saw %d deletes, want 1 (the key the retry left under its temporary name)", n)
 	}
 
-	run("plan", "plan", "-detailed-exitcode")
-	writeFile(t, filepath.Join(workDir, "main.tf"), secretsConfig(env, "secret keeper, renamed"))
-	run("rename", "apply", "-auto-approve")
-	if renamed := stateSecrets(t, filepath.Join(workDir, "terraform.tfstate")); len(renamed) != 2 || renamed[live[0].ID] != live[0].Secret {
+	cli.run("plan", "plan", "-detailed-exitcode")
+	cli.write(secretsConfig(env, "secret keeper, renamed"))
+	cli.run("rename", "apply", "-auto-approve")
+	if renamed := stateSecrets(t, cli.path("terraform.tfstate")); len(renamed) != 2 || renamed[live[0].ID] != live[0].Secret {
 		t.Error("the rename lost or changed a secret in the state")
 	}
-	run("destroy", "destroy", "-auto-approve")
+	cli.run("destroy", "destroy", "-auto-approve")
 	if n := len(emu.LiveKeys("")); n != 1 {
 		t.Errorf("emulator holds %d live keys after destroy, want 1: a's first attempt's", n)
 	}
 
-	all := strings.Join(logs, "\n")
 	// The provider's own log and go-retryablehttp's must be in the file, or
 	// finding nothing in it proves nothing.
-	for _, want := range []string{"created AI API key", "performing request", "retrying request", "create outcome unknown", "deleted what a repeated create left under its temporary name"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("the TRACE logs lack %q", want)
-		}
-	}
+	cli.logsHold("created AI API key", "performing request", "retrying request", "create outcome unknown",
+		"deleted what a repeated create left under its temporary name")
 	leaks := map[string]string{"the access token": env.token}
 	for id, s := range secrets {
 		leaks["the secret of key "+id] = s
 	}
-	for what, value := range leaks {
-		for i, l := range logs {
+	cli.neverShows(leaks)
+}
+
+// encryptedSecretConfig is a whole configuration of one key whose secret is
+// encrypted for recipients, and an output of encrypted_secret, which needs no
+// sensitive = true.
+func encryptedSecretConfig(env *testEnv, recipients ...string) string {
+	quoted := make([]string, len(recipients))
+	for i, r := range recipients {
+		quoted[i] = strconv.Quote(r)
+	}
+	return `
+terraform {
+  required_providers {
+    flashback = {
+      source = "flashbacknetwork/flashback"
+    }
+  }
+}
+` + env.config(fmt.Sprintf(`
+resource "flashback_repo_ai_apikey" "sealed" {
+  repo_id           = "repo-1"
+  name              = "sealed"
+  ai_type           = "OPENAI"
+  secret_recipients = [%s]
+}
+
+output "encrypted_secret" {
+  value = flashback_repo_ai_apikey.sealed.encrypted_secret
+}
+`, strings.Join(quoted, ", ")), withProviderAttr("access_token", ""))
+}
+
+// With secret_recipients set, the secret Flashback issued is in no state
+// file, no plan (`terraform show -json`), no output and no TRACE log, from
+// the create to the destroy; `terraform output -raw` gives the age file, which
+// the recipients decrypt to it. Changing the recipients warns, in the plan's
+// output, that encrypted_secret cannot follow them, and leaves no diff.
+func TestAccSecrets_encryptedSecretNotInStatePlanOrLogs(t *testing.T) {
+	env := newEmulatorEnv(t, nil, nil)
+	cli := newCLISession(t, env)
+	x25519 := ageIdentity(t)
+	edLine, edIdentity := sshEd25519Identity(t, "ops@example.com")
+
+	cli.write(encryptedSecretConfig(env, x25519.Recipient().String(), edLine))
+	cli.run("plan", "plan", "-out=create.tfplan")
+	cli.run("show create plan", "show", "-json", "create.tfplan")
+	cli.run("apply", "apply", "create.tfplan")
+	live := env.emu.LiveKeys("")
+	if len(live) != 1 {
+		t.Fatalf("emulator holds %d keys, want 1", len(live))
+	}
+	issued := live[0]
+	sealed := strings.TrimSpace(cli.run("output", "output", "-raw", "encrypted_secret")) + "\n"
+	for name, id := range map[string]age.Identity{"age": x25519, "ssh-ed25519": edIdentity} {
+		if got, err := openSealed(sealed, id); err != nil || got != issued.Secret {
+			t.Errorf("the %s identity does not decrypt terraform output -raw encrypted_secret to the secret issued: %v", name, err)
+		}
+	}
+	cli.run("refresh", "plan", "-detailed-exitcode")
+	if attrs := stateAttributes(t, cli.path("terraform.tfstate"), issued.ID); attrs["secret"] != nil {
+		t.Error("the state holds the secret in plain text, want null")
+	}
+
+	cli.write(encryptedSecretConfig(env, ageIdentity(t).Recipient().String()))
+	changed := cli.run("plan changed recipients", "plan", "-out=changed.tfplan")
+	for _, want := range []string{"Warning: encrypted_secret cannot follow secret_recipients", issued.ID,
+		"change a value in keepers", "~ secret_recipients"} {
+		if !strings.Contains(changed, want) {
+			t.Errorf("the plan of changed recipients does not say %q:\n%s", want, changed)
+		}
+	}
+	cli.run("show changed plan", "show", "-json", "changed.tfplan")
+	cli.run("apply changed recipients", "apply", "changed.tfplan")
+	cli.run("plan after the change", "plan", "-detailed-exitcode")
+	if got, err := openSealed(strings.TrimSpace(cli.run("output again", "output", "-raw", "encrypted_secret"))+"\n", x25519); err != nil || got != issued.Secret {
+		t.Errorf("after the change, the first recipient no longer decrypts encrypted_secret: %v", err)
+	}
+	cli.run("destroy", "destroy", "-auto-approve")
+
+	cli.logsHold("created AI API key", "performing request")
+	cli.neverShows(map[string]string{"the access token": env.token, "the secret issued": issued.Secret})
+	for _, f := range []string{"terraform.tfstate", "terraform.tfstate.backup", "create.tfplan", "changed.tfplan"} {
+		if b, err := os.ReadFile(cli.path(f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		} else if strings.Contains(string(b), issued.Secret) {
+			t.Errorf("%s holds the secret issued", f)
+		}
+	}
+}
+
+// cliSession runs the provider binary built from this checkout through the
+// Terraform CLI in a working directory of its own, as Terraform runs it for
+// users, against env's emulator: every command at TF_LOG=TRACE, its output
+// and its log kept for the checks.
+type cliSession struct {
+	t                         *testing.T
+	ctx                       context.Context
+	terraform, dir, cliConfig string
+	token                     string
+	outputs, logs             []string
+}
+
+func newCLISession(t *testing.T, env *testEnv) *cliSession {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
+	}
+	terraformPath := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if terraformPath == "" {
+		var err error
+		if terraformPath, err = exec.LookPath("terraform"); err != nil {
+			t.Fatal("TF_ACC is set but neither TF_ACC_TERRAFORM_PATH nor PATH gives a terraform CLI")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	t.Cleanup(cancel)
+
+	binDir, workDir := t.TempDir(), t.TempDir()
+	moduleRoot, err := devcli.ModuleRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(binDir, "terraform-provider-flashback"), ".")
+	build.Dir = moduleRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the provider: %v\n%s", err, out)
+	}
+	cliConfig := filepath.Join(workDir, "cli.tfrc")
+	if err := devcli.WriteCLIConfig(cliConfig, binDir, "flashbacknetwork/flashback"); err != nil {
+		t.Fatal(err)
+	}
+	return &cliSession{t: t, ctx: ctx, terraform: terraformPath, dir: workDir, cliConfig: cliConfig, token: env.token}
+}
+
+func (c *cliSession) path(name string) string { return filepath.Join(c.dir, name) }
+
+// write makes config the working directory's main.tf.
+func (c *cliSession) write(config string) { writeFile(c.t, c.path("main.tf"), config) }
+
+// run runs terraform with args and returns what it wrote to stdout; the test
+// stops when it fails.
+func (c *cliSession) run(step string, args ...string) string {
+	c.t.Helper()
+	logPath := c.path(strings.ReplaceAll(step, " ", "-") + ".log")
+	// Options go before a plan file's name, and only some commands take -input.
+	flags := []string{args[0], "-no-color"}
+	if args[0] != "show" && args[0] != "output" {
+		flags = append(flags, "-input=false")
+	}
+	cmd := exec.CommandContext(c.ctx, c.terraform, append(flags, args[1:]...)...)
+	cmd.Dir = c.dir
+	cmd.Env = append(withoutEnv(os.Environ(), "TF_", "FLASHBACK_", "CHECKPOINT_"),
+		"TF_CLI_CONFIG_FILE="+c.cliConfig,
+		"TF_LOG=TRACE",
+		"TF_LOG_PATH="+logPath,
+		"TF_IN_AUTOMATION=1",
+		"CHECKPOINT_DISABLE=1",
+		"FLASHBACK_ACCESS_TOKEN="+c.token,
+	)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	c.outputs = append(c.outputs, step+" stdout:\n"+stdout.String(), step+" stderr:\n"+stderr.String())
+	logged, readErr := os.ReadFile(logPath)
+	if readErr != nil {
+		c.t.Fatalf("%s wrote no log: %v", step, readErr)
+	}
+	c.logs = append(c.logs, string(logged))
+	if err != nil {
+		c.t.Fatalf("terraform %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String()
+}
+
+// logsHold fails unless the logs hold each message: finding nothing in a log
+// proves nothing unless the provider's own log is in it.
+func (c *cliSession) logsHold(messages ...string) {
+	c.t.Helper()
+	all := strings.Join(c.logs, "\n")
+	for _, want := range messages {
+		if !strings.Contains(all, want) {
+			c.t.Errorf("the TRACE logs lack %q", want)
+		}
+	}
+}
+
+// neverShows fails when any of the values, by what they are, appears in a
+// log or in Terraform's output.
+func (c *cliSession) neverShows(values map[string]string) {
+	c.t.Helper()
+	for what, value := range values {
+		for i, l := range c.logs {
 			if strings.Contains(l, value) {
-				t.Errorf("%s appears in TRACE log %d", what, i)
+				c.t.Errorf("%s appears in TRACE log %d", what, i)
 			}
 		}
-		for _, o := range outputs {
+		for _, o := range c.outputs {
 			if strings.Contains(o, value) {
-				t.Errorf("%s appears in Terraform's output: %s", what, strings.SplitN(o, "\n", 2)[0])
+				c.t.Errorf("%s appears in Terraform's output: %s", what, strings.SplitN(o, "\n", 2)[0])
 			}
 		}
 	}
@@ -245,4 +378,33 @@ func stateSecrets(t *testing.T, path string) map[string]string {
 		}
 	}
 	return secrets
+}
+
+// stateAttributes reads the attributes of the key with the given id from a
+// state file.
+func stateAttributes(t *testing.T, path, id string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct {
+		Resources []struct {
+			Instances []struct {
+				Attributes map[string]any `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(data, &state); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range state.Resources {
+		for _, i := range r.Instances {
+			if i.Attributes["id"] == id {
+				return i.Attributes
+			}
+		}
+	}
+	t.Fatalf("%s holds no key %s", path, id)
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -62,7 +63,10 @@ type thing struct {
 	client *noopClient
 }
 
-var _ resource.ResourceWithConfigure = (*thing)(nil)
+var (
+	_ resource.ResourceWithConfigure  = (*thing)(nil)
+	_ resource.ResourceWithModifyPlan = (*thing)(nil)
+)
 
 func (t *thing) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
 	if c, ok := req.ProviderData.(*noopClient); ok {
@@ -79,6 +83,9 @@ type thingModel struct {
 	Key       types.String `tfsdk:"key"`
 	Secret    types.String `tfsdk:"secret"`
 	CreatedAt types.String `tfsdk:"created_at"`
+
+	SecretRecipients types.List   `tfsdk:"secret_recipients"`
+	EncryptedSecret  types.String `tfsdk:"encrypted_secret"`
 }
 
 func (thing) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -107,6 +114,9 @@ func (thing) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.
 			"key":        schema.StringAttribute{Computed: true, PlanModifiers: stable},
 			"secret":     schema.StringAttribute{Computed: true, Sensitive: true, PlanModifiers: stable},
 			"created_at": schema.StringAttribute{Computed: true, PlanModifiers: stable},
+			"secret_recipients": schema.ListAttribute{ElementType: types.StringType, Optional: true,
+				Validators: []validator.List{listvalidator.SizeAtLeast(1)}},
+			"encrypted_secret": schema.StringAttribute{Computed: true, PlanModifiers: stable},
 		},
 	}
 }
@@ -122,6 +132,16 @@ func (emptyKeepers) PlanModifyMap(_ context.Context, req planmodifier.MapRequest
 	}
 }
 
+// ModifyPlan decodes the plan, as the resource's must to plan its secret:
+// the framework calls (and logs) it in every plan.
+func (thing) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var m thingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+}
+
 func (thing) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var m thingModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
@@ -131,6 +151,7 @@ func (thing) Create(ctx context.Context, req resource.CreateRequest, resp *resou
 	m.ID = types.StringValue(randomHex(16))
 	m.Key = types.StringValue("FB_AI_" + randomHex(12))
 	m.Secret = types.StringValue(randomHex(36))
+	m.EncryptedSecret = types.StringNull()
 	m.CreatedAt = types.StringValue(time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"))
 	m.Keepers = keepersOrEmpty(m.Keepers)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
