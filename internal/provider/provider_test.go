@@ -404,6 +404,27 @@ func (w *recordedWaits) sleep(ctx context.Context, d time.Duration) bool {
 	return ctx.Err() == nil
 }
 
+// sleepAtMost is sleep, except that every wait after the first n reports the
+// context ended: a loop that waits without bound stops there, and the test
+// that counts its waits fails instead of spinning forever.
+func (w *recordedWaits) sleepAtMost(n int) func(context.Context, time.Duration) bool {
+	return func(ctx context.Context, d time.Duration) bool {
+		return w.sleep(ctx, d) && w.count() <= n
+	}
+}
+
+func (w *recordedWaits) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.waits)
+}
+
+func (w *recordedWaits) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waits = nil
+}
+
 func (w *recordedWaits) total() time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
