@@ -344,11 +344,6 @@ func testPlanErrors(t *testing.T, env *testEnv, cases []planErrorCase) {
 
 // Unit tests of the resource call its methods with a client of their own.
 
-// promptly bounds how long a wait may take to notice its context ended. It is
-// far above what a loaded machine needs, and far below the hour the waits
-// under test would otherwise take.
-const promptly = 30 * time.Second
-
 // newUnitResource is the resource wired to a client for handler, as Configure
 // would wire it, with the given waits and retry budget.
 func newUnitResource(t *testing.T, handler http.Handler, token string, tn tuning, maxRetries int) *repoAIAPIKeyResource {
@@ -381,8 +376,9 @@ func newUnitEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, str
 	return emu, opts.Token
 }
 
-// hourLong makes every wait of the provider an hour long, so that only a
-// cancelled context can end it in time.
+// hourLong makes every wait of the provider an hour long, longer than any
+// test may run: a test that returns at all proves that the cancelled context
+// ended the wait.
 var hourLong = tuning{
 	retryWaitMin:     time.Hour,
 	retryWaitMax:     time.Hour,
@@ -435,12 +431,22 @@ func (w *recordedWaits) total() time.Duration {
 	return sum
 }
 
-// cancelSoon returns a context that is cancelled a moment after the call.
-func cancelSoon(t *testing.T) context.Context {
+// interruptedInWait is hourLong whose own waits (not the client's retries) are
+// interrupted: each is recorded, cancels the context returned, as a Ctrl-C
+// during it would, and reports that the context ended. No clock is involved:
+// a caller that carries on after an interrupted wait waits again, or sends
+// another request, and the counts show it.
+func interruptedInWait(t *testing.T) (context.Context, tuning, *recordedWaits) {
 	ctx, cancel := context.WithCancel(context.Background())
-	timer := time.AfterFunc(50*time.Millisecond, cancel)
-	t.Cleanup(func() { timer.Stop(); cancel() })
-	return ctx
+	t.Cleanup(cancel)
+	waits := &recordedWaits{}
+	tn := hourLong
+	tn.sleep = func(waitCtx context.Context, d time.Duration) bool {
+		waits.sleep(waitCtx, d)
+		cancel()
+		return false
+	}
+	return ctx, tn, waits
 }
 
 func diagText(diags diag.Diagnostics) string {
