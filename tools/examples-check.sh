@@ -7,15 +7,18 @@
 # into .tools/providers (`make time-provider`) cannot be validated offline: it
 # is reported as NOT VALIDATED, and fails the check when EXAMPLES_STRICT=1.
 #
-# Some examples need a newer CLI than the one checking them, and are reported
-# as such, by name, rather than failing or passing unseen:
+# Some examples need a newer CLI than the one checking them. They are
+# validated with $TERRAFORM_QUERY (a Terraform 1.14 or later: `make
+# examples-check TERRAFORM_QUERY=...`, as CI runs it) when the CLI is too old,
+# and otherwise reported as such, by name, rather than failing or passing
+# unseen:
 # - import-by-identity.tf (an import block with identity, Terraform and
 #   OpenTofu 1.12+) is validated in place of its directory's
-#   import-by-string-id.tf, which imports the same resource, when the CLI is
-#   1.12 or later;
+#   import-by-string-id.tf, which imports the same resource;
 # - query files (*.tfquery.hcl, `terraform query`, Terraform 1.14+) are
-#   format-checked here; TestListResourceExamples (make test) checks their
-#   list blocks against the provider's list resources.
+#   validated with `terraform validate -query` in their directory. Without
+#   such a CLI they are format-checked only; TestListResourceExamples (make
+#   test) checks their list blocks against the provider's list resources.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -31,13 +34,30 @@ if ! "$tf" fmt -check -recursive -diff examples; then
 	exit 1
 fi
 
-# The CLI's version: "terraform_version" in both Terraform's and OpenTofu's
-# `version -json`.
-version=$("$tf" version -json 2>/dev/null | sed -n 's/^ *"terraform_version": *"\([0-9.]*\).*/\1/p' | head -1)
-# at_least X.Y: whether the CLI is version X.Y or later.
+# cli_version CLI: its version, "terraform_version" in both Terraform's and
+# OpenTofu's `version -json`.
+cli_version() {
+	"$1" version -json 2>/dev/null | sed -n 's/^ *"terraform_version": *"\([0-9.]*\).*/\1/p' | head -1
+}
+version=$(cli_version "$tf")
+query_tf=${TERRAFORM_QUERY:-}
+query_version=
+if [[ -n $query_tf ]]; then
+	query_version=$(cli_version "$query_tf")
+fi
+# at_least X.Y VERSION: whether VERSION is X.Y or later.
 at_least() {
-	local want=$1 have=${version:-0.0}
+	local want=$1 have=${2:-0.0}
 	[[ $(printf '%s\n%s\n' "$want" "$have" | sort -V | head -1) == "$want" ]]
+}
+# cli_for X.Y: the CLI to validate what needs version X.Y with, the one
+# checking the examples first; none when neither is recent enough.
+cli_for() {
+	if at_least "$1" "$version"; then
+		printf '%s\n' "$tf"
+	elif [[ -n $query_tf ]] && at_least "$1" "$query_version"; then
+		printf '%s\n' "$query_tf"
+	fi
 }
 
 # Query files: `fmt` before Terraform 1.14 does not read them, so each is
@@ -64,11 +84,13 @@ errors_only() {
 	awk '/^Error: /{e=1} e{print "        " $0}'
 }
 
-# validate DIR NAME: validates the copy at $work/DIR, reported as NAME.
+# validate DIR NAME [CLI [ARGS...]]: validates the copy at $work/DIR with CLI
+# (the one checking the examples by default), reported as NAME.
 validated=() skipped=() failed=() newer=()
 validate() {
-	local d=$1 name=$2 out
-	if out=$(cd "$work/$d" && "$tf" validate -no-color 2>&1); then
+	local d=$1 name=$2 cli=${3:-$tf} out
+	local args=("${@:4}")
+	if out=$(cd "$work/$d" && "$cli" validate -no-color "${args[@]}" 2>&1); then
 		validated+=("$name")
 		echo "ok      $name"
 	elif grep -qE 'required plugins are not installed|Missing required provider|Inconsistent dependency lock file|provider registry|Module not installed' <<<"$out"; then
@@ -92,23 +114,34 @@ for d in "${dirs[@]}"; do
 	# Both import files import the same resource: one at a time.
 	mv "$identity" "$work/import-by-identity.tf"
 	validate "$d" "$d"
-	if at_least 1.12; then
+	cli=$(cli_for 1.12)
+	if [[ -n $cli ]]; then
 		rm -f "$work/$d/import-by-string-id.tf"
 		mv "$work/import-by-identity.tf" "$identity"
-		validate "$d" "$d with import-by-identity.tf"
+		validate "$d" "$d with import-by-identity.tf" "$cli"
 	else
 		rm "$work/import-by-identity.tf"
 		newer+=("$d/import-by-identity.tf")
-		echo "NEWER   $d/import-by-identity.tf: import blocks with identity need Terraform or OpenTofu 1.12 or later, this CLI is $version (formatting checked only; make examples-check TERRAFORM=.tools/bin/tofu validates it)"
+		echo "NEWER   $d/import-by-identity.tf: import blocks with identity need Terraform or OpenTofu 1.12 or later, this CLI is $version (formatting checked only; make examples-check TERRAFORM_QUERY=... validates it)"
 	fi
 done
-for q in "${queries[@]}"; do
-	newer+=("$q")
-	echo "NEWER   $q: query files need Terraform 1.14 or later (terraform query); formatting checked, and TestListResourceExamples checks its list blocks against the provider"
+# Each directory with query files, validated with them (terraform validate -query).
+mapfile -t query_dirs < <(for q in "${queries[@]}"; do dirname "$q"; done | sort -u)
+cli=$(cli_for 1.14)
+for d in "${query_dirs[@]}"; do
+	if [[ -n $cli ]]; then
+		validate "$d" "$d with its query files" "$cli" -query
+		continue
+	fi
+	for q in "$d"/*.tfquery.hcl; do
+		newer+=("$q")
+		echo "NEWER   $q: query files need Terraform 1.14 or later (terraform query); formatting checked, and TestListResourceExamples checks its list blocks against the provider (make examples-check TERRAFORM_QUERY=... validates it)"
+	done
 done
 
 echo
-echo "Examples: ${#validated[@]} validated, ${#skipped[@]} not validated (formatting only), ${#newer[@]} for a newer CLI than $tf $version, ${#failed[@]} failed."
+newer_than="$tf $version${query_tf:+ and $query_tf $query_version}"
+echo "Examples: ${#validated[@]} validated, ${#skipped[@]} not validated (formatting only), ${#newer[@]} for a newer CLI than $newer_than, ${#failed[@]} failed."
 if ((${#failed[@]})); then
 	exit 1
 fi

@@ -289,6 +289,8 @@ func TestCounters(t *testing.T) {
 	}
 }
 
+// A lower bound on the request's own time, which a loaded machine can only
+// lengthen: the latency is a real wait, so no count can stand for it.
 func TestLatency(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, Options{Latency: 50 * time.Millisecond})
@@ -299,9 +301,12 @@ func TestLatency(t *testing.T) {
 	}
 }
 
+// A day of latency, longer than any test may run: Close, which waits for the
+// running handlers, returns (and the test ends) only because they stopped
+// when their clients left; no clock needs to say how soon.
 func TestLatencyStopsWhenClientGivesUp(t *testing.T) {
 	t.Parallel()
-	emu, err := New(Options{Token: testToken, Repos: []string{"r1"}, Latency: time.Minute})
+	emu, err := New(Options{Token: testToken, Repos: []string{"r1"}, Latency: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,16 +318,11 @@ func TestLatencyStopsWhenClientGivesUp(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+testToken)
 		if resp, err := ts.Client().Do(req); err == nil {
 			resp.Body.Close()
-			t.Errorf("%s answered despite a minute of latency", method)
+			t.Errorf("%s answered despite a day of latency", method)
 		}
 		cancel()
 	}
-	// Close waits for running handlers: it returns quickly only if they stopped.
-	start := time.Now()
 	ts.Close()
-	if elapsed := time.Since(start); elapsed > 10*time.Second {
-		t.Errorf("handlers kept sleeping for %v after their clients left", elapsed)
-	}
 	if live := emu.LiveKeys(""); len(live) != 0 {
 		t.Errorf("an abandoned create stored %+v", live)
 	}

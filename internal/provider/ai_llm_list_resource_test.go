@@ -276,8 +276,9 @@ func TestAILLMList_schema(t *testing.T) {
 	p.checkListSchema(llmType, map[string]string{"workspace_id": "required", "name": "optional", "ai_type": "optional"})
 }
 
-// Needs `terraform query` (Terraform 1.14+): it skips, with the reason, on
-// older CLIs. TestAILLMList_* prove the same through the protocol server.
+// Needs `terraform query` (Terraform 1.14+; make testacc-query): it skips,
+// with the reason, on older CLIs. TestAILLMList_* prove the same through the
+// protocol server.
 func TestAccAILLMList_query(t *testing.T) {
 	env := newLLMTestEnv(t)
 	alpha, beta := env.llm(uniqueLLMName(t, "alpha")), env.llm(uniqueLLMName(t, "beta"))

@@ -15,9 +15,10 @@ import (
 const examplesDir = "../../examples"
 
 // The query files in examples/ (*.tfquery.hcl) need `terraform query`
-// (Terraform 1.14+), which `make examples-check` cannot run here: their list
-// blocks are checked against the provider's list resources instead, through
-// the ValidateListResourceConfig call Terraform would make.
+// (Terraform 1.14+), which `make examples-check` has only when given
+// TERRAFORM_QUERY (as in CI): in every `make test`, their list blocks are
+// checked against the provider's list resources, through the
+// ValidateListResourceConfig call Terraform would make.
 func TestListResourceExamples(t *testing.T) {
 	t.Parallel()
 	var files []string

@@ -16,8 +16,9 @@ import (
 )
 
 // protoProvider drives the provider through its protocol-6 server, the calls
-// Terraform makes, for what no Terraform CLI on the machine can: list
-// resources need Terraform 1.14, and `make test` must prove them anyway.
+// Terraform makes, for what the default Terraform CLI cannot: list resources
+// need Terraform 1.14 (make testacc-query), and `make test` must prove them
+// with any CLI.
 type protoProvider struct {
 	t          *testing.T
 	server     protocolServer

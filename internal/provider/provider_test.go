@@ -439,11 +439,6 @@ func testPlanErrors(t *testing.T, env *testEnv, cases []planErrorCase) {
 
 // Unit tests of the resource call its methods with a client of their own.
 
-// promptly bounds how long a wait may take to notice its context ended. It is
-// far above what a loaded machine needs, and far below the hour the waits
-// under test would otherwise take.
-const promptly = 30 * time.Second
-
 // newUnitResource is the resource wired to a client for handler, as Configure
 // would wire it, with the given waits and retry budget.
 func newUnitResource(t *testing.T, handler http.Handler, token string, tn tuning, maxRetries int) *repoAIAPIKeyResource {
@@ -470,8 +465,9 @@ func newUnitEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, str
 	return emu, opts.Token
 }
 
-// hourLong makes every wait of the provider an hour long, so that only a
-// cancelled context can end it in time.
+// hourLong makes every wait of the provider an hour long, longer than any
+// test may run: a test that returns at all proves that the cancelled context
+// ended the wait.
 var hourLong = tuning{
 	retryWaitMin:     time.Hour,
 	retryWaitMax:     time.Hour,
@@ -493,6 +489,27 @@ func (w *recordedWaits) sleep(ctx context.Context, d time.Duration) bool {
 	return ctx.Err() == nil
 }
 
+// sleepAtMost is sleep, except that every wait after the first n reports the
+// context ended: a loop that waits without bound stops there, and the test
+// that counts its waits fails instead of spinning forever.
+func (w *recordedWaits) sleepAtMost(n int) func(context.Context, time.Duration) bool {
+	return func(ctx context.Context, d time.Duration) bool {
+		return w.sleep(ctx, d) && w.count() <= n
+	}
+}
+
+func (w *recordedWaits) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.waits)
+}
+
+func (w *recordedWaits) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waits = nil
+}
+
 func (w *recordedWaits) total() time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -503,12 +520,22 @@ func (w *recordedWaits) total() time.Duration {
 	return sum
 }
 
-// cancelSoon returns a context that is cancelled a moment after the call.
-func cancelSoon(t *testing.T) context.Context {
+// interruptedInWait is hourLong whose own waits (not the client's retries) are
+// interrupted: each is recorded, cancels the context returned, as a Ctrl-C
+// during it would, and reports that the context ended. No clock is involved:
+// a caller that carries on after an interrupted wait waits again, or sends
+// another request, and the counts show it.
+func interruptedInWait(t *testing.T) (context.Context, tuning, *recordedWaits) {
 	ctx, cancel := context.WithCancel(context.Background())
-	timer := time.AfterFunc(50*time.Millisecond, cancel)
-	t.Cleanup(func() { timer.Stop(); cancel() })
-	return ctx
+	t.Cleanup(cancel)
+	waits := &recordedWaits{}
+	tn := hourLong
+	tn.sleep = func(waitCtx context.Context, d time.Duration) bool {
+		waits.sleep(waitCtx, d)
+		cancel()
+		return false
+	}
+	return ctx, tn, waits
 }
 
 func diagText(diags diag.Diagnostics) string {

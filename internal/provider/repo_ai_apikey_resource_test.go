@@ -592,44 +592,52 @@ func withDependsOn(block string, addrs ...string) string {
 }
 
 // A key the list does not show yet is looked for again after growing waits;
-// cancelling must end those waits.
+// cancelling one of them ends the search: one list, one wait.
 func TestFind_recheckEndsWithContext(t *testing.T) {
 	t.Parallel()
 	emu, token := newUnitEmulator(t, emulator.Options{ListLag: time.Hour})
-	r := newUnitResource(t, emu, token, hourLong, 0)
+	ctx, tn, waits := interruptedInWait(t)
+	r := newUnitResource(t, emu, token, tn, 0)
 	created, err := r.data.client.AIAPIKeys.Create(context.Background(), "repo-1",
 		client.CreateAIAPIKeyRequest{Name: "hidden", AIType: client.AITypeOpenAI})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	start := time.Now()
-	listed, err := r.data.keys.find(cancelSoon(t), "repo-1", created.ID, true)
-	if d := time.Since(start); d > promptly {
-		t.Errorf("find took %s to notice its context ended", d)
-	}
+	listed, err := r.data.keys.find(ctx, "repo-1", created.ID, true)
 	if !errors.Is(err, context.Canceled) || listed != nil {
 		t.Errorf("find = %v, %v; want nil, context.Canceled", listed, err)
 	}
 	if n := emu.Requests(http.MethodGet, emulator.OpList); n != 1 {
 		t.Errorf("find listed %d times before it was cancelled, want 1", n)
 	}
+	if n := waits.count(); n != 1 {
+		t.Errorf("find waited %d times, want once: the wait it was cancelled in", n)
+	}
 }
 
-// The client's own backoff runs on the provider's context too.
+// Cancelling find, once the server has answered the first list with a 503,
+// ends its wait for the list, whose request is in the client's backoff (or
+// still reading the answer). The backoff is an hour, longer than any test may
+// run: that find returns at all, after one request, proves that the cancel
+// ended the wait.
 func TestFind_retryBackoffEndsWithContext(t *testing.T) {
 	t.Parallel()
 	emu, token := newUnitEmulator(t, emulator.Options{})
 	emu.InjectFault(emulator.Fault{Method: http.MethodGet, Op: emulator.OpList, Status: http.StatusServiceUnavailable})
-	r := newUnitResource(t, emu, token, hourLong, 5)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	r := newUnitResource(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		emu.ServeHTTP(w, req)
+		cancel()
+	}), token, hourLong, 5)
 
-	start := time.Now()
-	_, err := r.data.keys.find(cancelSoon(t), "repo-1", "00000000-0000-4000-8000-000000000000", false)
-	if d := time.Since(start); d > promptly {
-		t.Errorf("find took %s to notice its context ended", d)
-	}
+	_, err := r.data.keys.find(ctx, "repo-1", "00000000-0000-4000-8000-000000000000", false)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("find error = %v, want context.Canceled", err)
+	}
+	if n := emu.Requests(http.MethodGet, emulator.OpList); n != 1 {
+		t.Errorf("find listed %d times, want once: the backoff after it was cancelled", n)
 	}
 }
 

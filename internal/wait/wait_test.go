@@ -6,10 +6,6 @@ import (
 	"time"
 )
 
-// promptly bounds how long a cancelled wait may take to return: far above
-// any scheduling delay, far below the hour it was asked to wait.
-const promptly = 30 * time.Second
-
 func TestFor_endsWithContext(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -18,14 +14,12 @@ func TestFor_endsWithContext(t *testing.T) {
 		t.Error("a wait with an ended context reported that it waited the whole time")
 	}
 
+	// A day, longer than any test may run: that For returns at all proves
+	// that the cancel ended it; no clock needs to say how soon.
 	ctx, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(10*time.Millisecond, cancel)
-	start := time.Now()
-	if For(ctx, time.Hour) {
+	if For(ctx, 24*time.Hour) {
 		t.Error("a wait cancelled midway reported that it waited the whole time")
-	}
-	if d := time.Since(start); d > promptly {
-		t.Errorf("the wait took %s to notice its context ended", d)
 	}
 
 	if !For(context.Background(), time.Millisecond) {
