@@ -78,6 +78,8 @@ type providerData struct {
 	llms     *collection[client.AILLM]
 	policies *collection[client.AIPolicy]
 
+	workspaces *collection[client.Workspace]
+
 	// org is the organization AI policies belong to unless they say.
 	org *orgDiscovery
 }
@@ -94,6 +96,8 @@ func newProviderData(c *client.Client, token string, maxRetries int, ttl time.Du
 		keys:     newKeyCollection(c, ttl, e),
 		llms:     newLLMCollection(c, ttl, e),
 		policies: newPolicyCollection(c, ttl, e),
+
+		workspaces: newWorkspaceCollection(c, ttl, e),
 	}
 }
 
@@ -262,6 +266,7 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 		newRepoAIAPIKeyResource,
 		newAILLMResource,
 		newAIPolicyResource,
+		newWorkspaceResource,
 	}
 }
 
@@ -272,6 +277,7 @@ func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListR
 		newRepoAIAPIKeyListResource,
 		newAILLMListResource,
 		newAIPolicyListResource,
+		newWorkspaceListResource,
 	}
 }
 
