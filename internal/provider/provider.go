@@ -79,6 +79,9 @@ type providerData struct {
 	policies *collection[client.AIPolicy]
 
 	workspaces *collection[client.Workspace]
+	// buckets lists a workspace's buckets, one list per workspace shared by
+	// every reader.
+	buckets *client.ListCache[client.Bucket]
 
 	// org is the organization AI policies belong to unless they say.
 	org *orgDiscovery
@@ -98,6 +101,7 @@ func newProviderData(c *client.Client, token string, maxRetries int, ttl time.Du
 		policies: newPolicyCollection(c, ttl, e),
 
 		workspaces: newWorkspaceCollection(c, ttl, e),
+		buckets:    client.NewListCache(c.Buckets.List, func(b client.Bucket) string { return b.ID }, ttl),
 	}
 }
 
@@ -289,6 +293,7 @@ func (p *flashbackProvider) DataSources(_ context.Context) []func() datasource.D
 		newWorkspaceDataSource,
 		newRepoDataSource,
 		newReposDataSource,
+		newBucketsDataSource,
 	}
 }
 
