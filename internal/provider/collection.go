@@ -34,10 +34,9 @@ type collection[T any] struct {
 	// scope it wrote to.
 	lists *client.ListCache[T]
 	// id and name name a listed object; createdAt is its creation time as
-	// the server wrote it, nil where the list gives none (workspaces): a
-	// lost create's candidates are then the look-alikes that the list read
-	// before the create did not show (see recovery.mayBeOurs); deleted, when
-	// set, tells a listed object that is deleted.
+	// the server wrote it, nil where the list gives none (workspaces: only
+	// for a collection that never repeats, see recovery.mayBeOurs); deleted,
+	// when set, tells a listed object that is deleted.
 	id        func(T) string
 	name      func(T) string
 	createdAt func(T) string

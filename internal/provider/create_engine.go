@@ -119,15 +119,13 @@ type createOp[T, R any] struct {
 // to do next.
 func createObject[T, R any](ctx context.Context, c *collection[T], op createOp[T, R]) (R, diag.Diagnostics) {
 	var none R
-	var before map[string]bool
 	if c.repeat == neverRepeat {
 		defer c.takeTurn(op.scope + "\x00" + op.alike)()
-		var d diag.Diagnostic
-		if d, before = lookAlike(ctx, c, op); d != nil {
+		if d := lookAlike(ctx, c, op); d != nil {
 			return none, diag.Diagnostics{d}
 		}
 	}
-	rec := &recovery[T, R]{c: c, op: op, began: c.engine.now(), before: before}
+	rec := &recovery[T, R]{c: c, op: op, began: c.engine.now()}
 	name := op.name
 	for {
 		rec.attempts++
@@ -204,27 +202,24 @@ func pendingName() string {
 // managed by nothing. Any list of the scope sent since the provider was
 // configured shows such an object, so the one refresh read serves, and the
 // creates of one scope share one list at most: this provider's own creates
-// since are excluded anyway. It also returns the IDs that list showed (nil
-// when it failed): an object it did not show may be what the create makes.
-func lookAlike[T, R any](ctx context.Context, c *collection[T], op createOp[T, R]) (diag.Diagnostic, map[string]bool) {
+// since are excluded anyway.
+func lookAlike[T, R any](ctx context.Context, c *collection[T], op createOp[T, R]) diag.Diagnostic {
 	objs, err := c.lists.ListFresh(ctx, op.scope, c.engine.started)
 	if err != nil {
 		// The create itself will meet the same trouble, and say it.
 		tflog.Warn(ctx, "cannot list the scope to look for an identical object", map[string]any{
 			"collection": c.kind.one, "scope": op.scope, "error": err.Error(),
 		})
-		return nil, nil
+		return nil
 	}
-	seen := make(map[string]bool, len(objs))
 	var same []T
 	for _, o := range objs {
-		seen[c.id(o)] = true
 		if op.same(o, op.name) && !c.isDeleted(o) && !c.ours(c.id(o)) {
 			same = append(same, o)
 		}
 	}
 	if len(same) == 0 {
-		return nil, seen
+		return nil
 	}
 	return diag.NewErrorDiagnostic(fmt.Sprintf("Identical %s already exists", c.kind.one), fmt.Sprintf(
 		"%s already holds %s with the very values of this one, which this Terraform run did not create: %s. An "+
@@ -232,7 +227,7 @@ func lookAlike[T, R any](ctx context.Context, c *collection[T], op createOp[T, R
 			"resource managing it. Nothing was created, so that it is not doubled. If it is this resource's, import it: %s. If "+
 			"it is another resource's or someone else's and a second one is really wanted, give this one another "+
 			"name: identical %s cannot be told apart.",
-		capitalize(op.ref.parentName()), c.count(len(same)), c.describeAll(same), c.importCommand(op.scope, same[0]), c.kind.many)), seen
+		capitalize(op.ref.parentName()), c.count(len(same)), c.describeAll(same), c.importCommand(op.scope, same[0]), c.kind.many))
 }
 
 // count is "an AI policy" or "2 AI policies".
@@ -290,11 +285,6 @@ type recovery[T, R any] struct {
 	lastErr         error
 	attempts        int
 	unknowns        int
-
-	// before holds the IDs the look-alike check's list showed before the
-	// create was sent (nil when there was none): for a collection whose list
-	// gives no creation time, an object it showed is not this create's.
-	before map[string]bool
 
 	// pending is the temporary name of the repeats, keep the object that
 	// answered one, renameErr why it could not be renamed.
@@ -576,14 +566,15 @@ func (rec *recovery[T, R]) look(ctx context.Context) {
 
 // mayBeOurs reports whether o, which is what the create asked for, may be
 // what a lost attempt made: created while such an attempt was under way, and
-// not by this provider. Where the list gives no creation time, it is one that
-// the list read before the create did not show; with no such list, any.
+// not by this provider. A collection whose list gives no creation time never
+// repeats: its look-alike check stopped the create at any such object listed
+// before it, so every one listed now is new since that list.
 func (rec *recovery[T, R]) mayBeOurs(o T) bool {
 	if rec.firstErr == nil || rec.c.ours(rec.c.id(o)) {
 		return false
 	}
 	if rec.c.createdAt == nil {
-		return !rec.before[rec.c.id(o)]
+		return true
 	}
 	at, ok := rec.c.createdTime(o)
 	return ok && !at.Before(rec.began.Add(-createClockTolerance)) && !at.After(rec.answered.Add(createClockTolerance))

@@ -403,10 +403,12 @@ func TestAccWorkspace_createOutcomeUnknownRerunStopsThenImports(t *testing.T) {
 	})
 }
 
-// The error names both the candidate and its import command; those the
-// look-alike list showed before the create are not candidates, nor is one this
-// provider made. Nothing is deleted.
-func TestWorkspaceCreate_unknownOutcomeNamesOnlyWhatTheListDidNotShow(t *testing.T) {
+// Workspaces are listed without a creation time: after a lost create, the
+// candidates are the workspaces of its name that this provider did not make
+// (the look-alike check stopped the create at any listed before it). The
+// error names the candidate with its import command, not the provider's own
+// workspace of the same name. Nothing is deleted.
+func TestWorkspaceCreate_unknownOutcomeNamesTheCandidateNotOurs(t *testing.T) {
 	t.Parallel()
 	emu, token := newEmptyOrganization(t)
 	r := newUnitWorkspaceResource(t, emu, token)
