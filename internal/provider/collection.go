@@ -34,8 +34,9 @@ type collection[T any] struct {
 	// scope it wrote to.
 	lists *client.ListCache[T]
 	// id and name name a listed object; createdAt is its creation time as
-	// the server wrote it; deleted, when set, tells a listed object that is
-	// deleted.
+	// the server wrote it, nil where the list gives none (workspaces: only
+	// for a collection that never repeats, see recovery.mayBeOurs); deleted,
+	// when set, tells a listed object that is deleted.
 	id        func(T) string
 	name      func(T) string
 	createdAt func(T) string
@@ -48,6 +49,10 @@ type collection[T any] struct {
 	// goneNote is added to the warning that an object was deleted outside
 	// Terraform: what its absence means.
 	goneNote string
+	// deleteRefused, when set, turns a delete that Flashback refused into a
+	// diagnostic that says why and what to do, or returns nil to leave the
+	// error to errorDiag.
+	deleteRefused func(ref objectRef, err error) diag.Diagnostic
 
 	// created holds the ID of every object this provider configuration
 	// created: a create with an unknown outcome never names one of them as
@@ -125,6 +130,9 @@ func (c *collection[T]) isDeleted(obj T) bool { return c.deleted != nil && c.del
 
 // created reports when obj was created, by the server's clock.
 func (c *collection[T]) createdTime(obj T) (time.Time, bool) {
+	if c.createdAt == nil {
+		return time.Time{}, false
+	}
 	at, err := time.Parse(time.RFC3339Nano, c.createdAt(obj))
 	return at, err == nil
 }
@@ -159,10 +167,16 @@ func (c *collection[T]) write(scope string, do func() error) error {
 // delete deletes an object of scope with del; an object that is already gone
 // is deleted too.
 func (c *collection[T]) delete(ref objectRef, scope string, del func() error) diag.Diagnostics {
-	if err := c.write(scope, del); err != nil && !client.IsNotFound(err) {
-		return diag.Diagnostics{errorDiag("delete", ref, err)}
+	err := c.write(scope, del)
+	if err == nil || client.IsNotFound(err) {
+		return nil
 	}
-	return nil
+	if c.deleteRefused != nil {
+		if d := c.deleteRefused(ref, err); d != nil {
+			return diag.Diagnostics{d}
+		}
+	}
+	return diag.Diagnostics{errorDiag("delete", ref, err)}
 }
 
 // readState is what Read knows of the object before it looks.

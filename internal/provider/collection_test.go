@@ -54,6 +54,7 @@ func TestCollections_writesInvalidateTheScopesList(t *testing.T) {
 			return map[string]any{"id": p.ID, "org_id": testOrgID, "workspace_id": testWorkspaceID, "name": "before",
 				"content": "No PII", "risk_type": "HIGH", "action_type": "block", "created_at": "2026-01-01T00:00:00.000Z"}
 		}},
+		{"flashback_workspace", createWorkspaceBeside},
 	}
 	for _, tc := range cases {
 		t.Run(tc.typeName, func(t *testing.T) {
@@ -200,6 +201,7 @@ func TestHarness_checksEveryCollection(t *testing.T) {
 			Attributes: map[string]string{"workspace_id": testWorkspaceID, "name": "l", "ai_type": "OPENAI", "endpoint": "https://api.openai.com/v1"}}},
 		"flashback_ai_policy": {Type: "flashback_ai_policy", Primary: &terraform.InstanceState{ID: policy.ID,
 			Attributes: map[string]string{"org_id": testOrgID, "name": "p", "content": "c", "risk_type": "HIGH", "action_type": "log"}}},
+		"flashback_workspace": harnessWorkspace(t, c),
 	}
 	if len(objects) != len(collectionChecks) {
 		t.Fatalf("the harness knows %d collections, this test %d", len(collectionChecks), len(objects))

@@ -261,8 +261,10 @@ func (c *collection[T]) describeOne(o T) string {
 			details = append(details, d)
 		}
 	}
-	if at := c.createdAt(o); at != "" {
-		details = append(details, "created "+normalizeTimestamp(at))
+	if c.createdAt != nil {
+		if at := c.createdAt(o); at != "" {
+			details = append(details, "created "+normalizeTimestamp(at))
+		}
 	}
 	if len(details) == 0 {
 		return c.id(o)
@@ -564,10 +566,15 @@ func (rec *recovery[T, R]) look(ctx context.Context) {
 
 // mayBeOurs reports whether o, which is what the create asked for, may be
 // what a lost attempt made: created while such an attempt was under way, and
-// not by this provider.
+// not by this provider. A collection whose list gives no creation time never
+// repeats: its look-alike check stopped the create at any such object listed
+// before it, so every one listed now is new since that list.
 func (rec *recovery[T, R]) mayBeOurs(o T) bool {
 	if rec.firstErr == nil || rec.c.ours(rec.c.id(o)) {
 		return false
+	}
+	if rec.c.createdAt == nil {
+		return true
 	}
 	at, ok := rec.c.createdTime(o)
 	return ok && !at.Before(rec.began.Add(-createClockTolerance)) && !at.After(rec.answered.Add(createClockTolerance))

@@ -48,6 +48,7 @@ func TestCreateEngine_everyCollectionGivesUpWithinTheBound(t *testing.T) {
 				ActionType: client.AIPolicyActionBlock})
 			return diags
 		}},
+		{"workspace", emulator.OpWorkspaceCreate, 1, createWorkspaceNever},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,6 +22,7 @@ var (
 	aiPolicyKind    = objectKind{"AI policy", "AI policies"}
 	repoKind        = objectKind{"repo", "repos"}
 	workspaceKind   = objectKind{"workspace", "workspaces"}
+	bucketKind      = objectKind{"bucket", "buckets"}
 	userProfileKind = objectKind{"user profile", "user profiles"}
 )
 

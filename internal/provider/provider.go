@@ -78,6 +78,11 @@ type providerData struct {
 	llms     *collection[client.AILLM]
 	policies *collection[client.AIPolicy]
 
+	workspaces *collection[client.Workspace]
+	// buckets lists a workspace's buckets, one list per workspace shared by
+	// every reader.
+	buckets *client.ListCache[client.Bucket]
+
 	// org is the organization AI policies belong to unless they say.
 	org *orgDiscovery
 }
@@ -94,6 +99,9 @@ func newProviderData(c *client.Client, token string, maxRetries int, ttl time.Du
 		keys:     newKeyCollection(c, ttl, e),
 		llms:     newLLMCollection(c, ttl, e),
 		policies: newPolicyCollection(c, ttl, e),
+
+		workspaces: newWorkspaceCollection(c, ttl, e),
+		buckets:    client.NewListCache(c.Buckets.List, func(b client.Bucket) string { return b.ID }, ttl),
 	}
 }
 
@@ -262,6 +270,7 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 		newRepoAIAPIKeyResource,
 		newAILLMResource,
 		newAIPolicyResource,
+		newWorkspaceResource,
 	}
 }
 
@@ -272,6 +281,7 @@ func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListR
 		newRepoAIAPIKeyListResource,
 		newAILLMListResource,
 		newAIPolicyListResource,
+		newWorkspaceListResource,
 	}
 }
 
@@ -283,6 +293,7 @@ func (p *flashbackProvider) DataSources(_ context.Context) []func() datasource.D
 		newWorkspaceDataSource,
 		newRepoDataSource,
 		newReposDataSource,
+		newBucketsDataSource,
 	}
 }
 

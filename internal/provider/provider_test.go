@@ -294,6 +294,7 @@ var collectionChecks = map[string]collectionCheck{
 			return out
 		},
 	},
+	"flashback_workspace": workspaceCollectionCheck,
 }
 
 // listedBy looks an object of the state up in its scope: in what the
