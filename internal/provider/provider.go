@@ -77,6 +77,7 @@ type providerData struct {
 	keys     *collection[client.AIAPIKey]
 	llms     *collection[client.AILLM]
 	policies *collection[client.AIPolicy]
+	repos    *collection[client.Repo]
 
 	// org is the organization AI policies belong to unless they say.
 	org *orgDiscovery
@@ -94,6 +95,7 @@ func newProviderData(c *client.Client, token string, maxRetries int, ttl time.Du
 		keys:     newKeyCollection(c, ttl, e),
 		llms:     newLLMCollection(c, ttl, e),
 		policies: newPolicyCollection(c, ttl, e),
+		repos:    newRepoCollection(c, ttl, e),
 	}
 }
 
@@ -157,7 +159,7 @@ func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"keeps asking for 30s with `Retry-After`; each attempt may also take up to 60s. A create is repeated " +
 					"as it was sent only where Flashback certainly did not act. When its outcome is unknown (a 500, 502 " +
 					"or 504, a dropped connection), each resource does what its API allows (its page says which): a key " +
-					"is repeated under a temporary name and renamed, an LLM connection is repeated as it was sent, a " +
+					"is repeated under a temporary name and renamed, an LLM connection or a repository is repeated as it was sent, a " +
 					"policy is never repeated; then the provider looks for what the lost attempts may have made, with " +
 					"re-checks after 1s, 2s and 4s. That adds at most about 22 seconds of waiting with the default, " +
 					"whatever the resource, plus the retries of those requests. `0` disables retries.",
@@ -167,8 +169,8 @@ func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"list_cache_ttl": schema.StringAttribute{
 				MarkdownDescription: "How long a list of a repository's keys answers further reads, as a Go duration " +
 					"such as `30s` (the default) or `0s`. Flashback has no call that reads a single key, so this lets " +
-					"a refresh of many keys cost one list per repository. The LLM connections of one workspace, and the " +
-					"AI policies of one scope, share a list the same way. Writes by the provider always invalidate it.",
+					"a refresh of many keys cost one list per repository. The LLM connections and the repositories of one " +
+					"workspace, and the AI policies of one scope, share a list the same way. Writes by the provider always invalidate it.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
@@ -262,6 +264,7 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 		newRepoAIAPIKeyResource,
 		newAILLMResource,
 		newAIPolicyResource,
+		newRepoResource,
 	}
 }
 
@@ -272,6 +275,7 @@ func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListR
 		newRepoAIAPIKeyListResource,
 		newAILLMListResource,
 		newAIPolicyListResource,
+		newRepoListResource,
 	}
 }
 
