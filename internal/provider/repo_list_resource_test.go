@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
@@ -84,6 +86,37 @@ func TestRepoList_filters(t *testing.T) {
 	}
 	if n := env.emu.Requests(http.MethodGet, emulator.OpRepoList); n != 1 {
 		t.Errorf("five queries of one workspace sent %d list requests, want 1", n)
+	}
+}
+
+// A query, the refresh of what it adopts and the data sources of the
+// workspace share one list of it.
+func TestRepoList_sharesTheListWithRefreshAndDataSources(t *testing.T) {
+	t.Parallel()
+	env, _ := listedReposEnv(t)
+	p := newProtoProvider(t, env, env.token)
+	ctx := context.Background()
+	listed := p.list(repoType, map[string]string{"workspace_id": testWorkspaceID}, true, 0)
+	for _, r := range listed {
+		state := p.typedObject(p.resourceType(repoType), r.resource)
+		resp, err := p.server.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: repoType, CurrentState: state})
+		if err != nil || diagsText(resp.Diagnostics) != "" {
+			t.Fatalf("refreshing %v: %v %s", r.identity, err, diagsText(resp.Diagnostics))
+		}
+	}
+	for typeName, cfg := range map[string]map[string]tftypes.Value{
+		"flashback_repos": {"workspace_id": tftypes.NewValue(tftypes.String, testWorkspaceID)},
+		"flashback_repo": {"workspace_id": tftypes.NewValue(tftypes.String, testWorkspaceID),
+			"name": tftypes.NewValue(tftypes.String, "mirror")},
+	} {
+		resp, err := p.server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: typeName,
+			Config: p.dynamic(p.schema.DataSourceSchemas[typeName].ValueType(), cfg)})
+		if err != nil || diagsText(resp.Diagnostics) != "" {
+			t.Fatalf("reading %s: %v %s", typeName, err, diagsText(resp.Diagnostics))
+		}
+	}
+	if n := env.emu.Requests(http.MethodGet, emulator.OpRepoList); n != 1 {
+		t.Errorf("a query, %d refreshes and two data sources of one workspace sent %d lists, want 1", len(listed), n)
 	}
 }
 

@@ -789,6 +789,45 @@ func TestAccRepo_noSecretInState(t *testing.T) {
 	})
 }
 
+// A refresh lists each workspace once, for every repository in it and for the
+// data sources that read it.
+func TestAccRepo_refreshListsEachWorkspaceOnce(t *testing.T) {
+	env := newRepoTestEnv(t, nil)
+	var cfg strings.Builder
+	for i := range 4 {
+		c := env.repo(fmt.Sprintf("perf-%d", i))
+		c.label = fmt.Sprintf("r%d", i)
+		if i == 3 {
+			c.workspace = testWorkspace2ID
+		}
+		cfg.WriteString(c.hcl())
+	}
+	cfg.WriteString(fmt.Sprintf(`
+data "flashback_repos" "prod" {
+  workspace_id = %[1]q
+}
+
+data "flashback_repo" "r0" {
+  id           = flashback_repo.r0.id
+  workspace_id = %[1]q
+}
+`, testWorkspaceID))
+	lists := func(*terraform.State) error {
+		if n := env.emu.Requests(http.MethodGet, emulator.OpRepoList); n != 2 {
+			return fmt.Errorf("%d lists of repositories, want 2: one per workspace", n)
+		}
+		return nil
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{
+			{Config: env.config(cfg.String())},
+			{PreConfig: env.emu.ResetCounters, RefreshState: true, Check: lists},
+		},
+	})
+}
+
 // A repository deleted outside Terraform is removed from the state and
 // created again; one that disappears between the refresh and the delete is
 // destroyed all the same (a 404 on delete is success).
