@@ -484,6 +484,29 @@ func TestAccRepo_unsetIsEmpty(t *testing.T) {
 	})
 }
 
+// Detaching the last LLM configuration and bucket-free updates end as
+// configured under either reading of a list an update leaves out (emptied,
+// or kept as it was): the provider never leaves one out.
+func TestAccRepo_eitherReadingOfAnOmittedList(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("KeepOmittedRepoLists=%t", keep), func(t *testing.T) {
+			env := newRepoTestEnv(t, func(o *emulator.Options) { o.KeepOmittedRepoLists = keep })
+			attached := env.repo("either", "bkt-a/docs")
+			attached.llms = quotedList(env.llms...)
+			detached := env.repo("either", "bkt-a/docs")
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: env.factories(),
+				CheckDestroy:             env.checkDestroyed(t),
+				Steps: []resource.TestStep{
+					env.repoStep(attached.hcl(), plancheck.ResourceActionCreate, nil),
+					env.repoStep(detached.hcl(), plancheck.ResourceActionUpdate, []wantPut{{"either", []string{"bkt-a/docs/false"}, nil}},
+						statecheck.ExpectKnownValue(testRepoAddr, pathLLMIDs, knownvalue.SetExact([]knownvalue.Check{}))),
+				},
+			})
+		})
+	}
+}
+
 // Terraform owns the whole ai_llm_ids set: an LLM configuration attached in
 // the console plans as an update that detaches it, and adding its ID to the
 // configuration adopts it, with no change.
