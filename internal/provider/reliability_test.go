@@ -345,14 +345,17 @@ func TestAccReliability_serverStaysDown(t *testing.T) {
 	onlyA := env.config(keyConfig("a", env.repo(), "a", "OPENAI"), withRetries(2))
 	both := env.config(keyConfig("a", env.repo(), "a", "OPENAI")+keyConfig("b", env.repo(), "b", "OPENAI"), withRetries(2))
 	var idA string
-	started := time.Now()
+	// Taken when the first step starts: ParallelTest first waits its turn
+	// among the parallel tests, for as long as they take.
+	var started time.Time
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: env.factories(),
 		CheckDestroy:             resource.ComposeTestCheckFunc(env.checkDestroyed(t), checkLiveKeys(emu, 0)),
 		Steps: []resource.TestStep{
 			{
-				Config: onlyA,
-				Check:  resource.TestCheckResourceAttrWith(addrA, "id", func(v string) error { idA = v; return nil }),
+				PreConfig: func() { started = time.Now() },
+				Config:    onlyA,
+				Check:     resource.TestCheckResourceAttrWith(addrA, "id", func(v string) error { idA = v; return nil }),
 			},
 			{
 				// Every request, of every kind, is answered 503.
