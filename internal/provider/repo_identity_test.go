@@ -8,6 +8,10 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
@@ -182,4 +186,36 @@ func TestRepoIdentity_readWithoutPriorIdentity(t *testing.T) {
 			t.Errorf("%s: identity %v, want id %s", name, resp.NewIdentity, id)
 		}
 	}
+}
+
+// Through a CLI that keeps identities (Terraform and OpenTofu 1.12+): the
+// repository has its identity after create and update, and an import block
+// by identity imports it with an empty plan.
+func TestAccRepo_identity(t *testing.T) {
+	env := newRepoTestEnv(t, nil)
+	cfg := env.repo("identified", "bkt-a/docs")
+	renamed := cfg
+	renamed.name = "identified-renamed"
+	checks := []statecheck.StateCheck{
+		statecheck.ExpectIdentity(testRepoAddr, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(uuidPattern)}),
+		statecheck.ExpectIdentityValueMatchesState(testRepoAddr, pathID),
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   identityVersionChecks,
+		ProtoV6ProviderFactories: env.factories(),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{
+			{Config: env.config(cfg.hcl()), ConfigStateChecks: checks},
+			{Config: env.config(renamed.hcl()), ConfigStateChecks: checks},
+			{
+				Config:          env.config(renamed.hcl()),
+				ResourceName:    testRepoAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testRepoAddr, plancheck.ResourceActionNoop)},
+				},
+			},
+		},
+	})
 }
