@@ -53,6 +53,9 @@ type collection[T any] struct {
 	// diagnostic that says why and what to do, or returns nil to leave the
 	// error to errorDiag.
 	deleteRefused func(ref objectRef, err error) diag.Diagnostic
+	// nameTaken reports whether a refused create says that its name is
+	// taken (repeatAsSent); nil means any 400 may.
+	nameTaken func(err error) bool
 
 	// created holds the ID of every object this provider configuration
 	// created: a create with an unknown outcome never names one of them as
@@ -61,6 +64,8 @@ type collection[T any] struct {
 	// alike serialises the creates of look-alike objects of a collection
 	// that never repeats (see createOp.alike).
 	alike sync.Map
+	// writing serialises the writes to one object (lockObject).
+	writing sync.Map
 
 	engine *engine
 }
@@ -119,11 +124,28 @@ func (c *collection[T]) ours(id string) bool {
 
 // takeTurn waits until no other create of look-alike objects key is under
 // way, and returns the function that lets the next one go.
-func (c *collection[T]) takeTurn(key string) func() {
-	lock, _ := c.alike.LoadOrStore(key, &sync.Mutex{})
-	mu := lock.(*sync.Mutex) //nolint:forcetypeassert // alike only ever holds *sync.Mutex
+func (c *collection[T]) takeTurn(key string) func() { return lockIn(&c.alike, key) }
+
+// lockObject waits until no other write to object id is under way in this
+// provider configuration, and returns the function that lets the next one
+// go: a write and the read that checks it see no other write of the run to
+// the object in between.
+func (c *collection[T]) lockObject(id string) func() { return lockIn(&c.writing, id) }
+
+// lockIn locks the mutex that locks holds for key, and returns its unlock.
+func lockIn(locks *sync.Map, key string) func() {
+	lock, _ := locks.LoadOrStore(key, &sync.Mutex{})
+	mu := lock.(*sync.Mutex) //nolint:forcetypeassert // locks only ever hold *sync.Mutex
 	mu.Lock()
 	return mu.Unlock
+}
+
+// isNameTaken reports whether a refused create says that its name is taken.
+func (c *collection[T]) isNameTaken(err error) bool {
+	if c.nameTaken != nil {
+		return c.nameTaken(err)
+	}
+	return client.IsBadRequest(err)
 }
 
 func (c *collection[T]) isDeleted(obj T) bool { return c.deleted != nil && c.deleted(obj) }

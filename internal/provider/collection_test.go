@@ -45,6 +45,13 @@ func TestCollections_writesInvalidateTheScopesList(t *testing.T) {
 			return map[string]any{"id": id, "workspace_id": testWorkspaceID, "name": "before", "ai_type": "OPENAI",
 				"endpoint": "https://api.openai.com/v1", "secret": "sk-1", "created_at": "2026-01-01T00:00:00.000Z"}
 		}},
+		{"flashback_repo", func(t *testing.T, c *client.Client) map[string]any {
+			id, err := c.Repos.Create(context.Background(), client.CreateRepoRequest{WorkspaceID: testWorkspaceID, Name: "before", StorageType: "S3", Mode: "NORMAL"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return map[string]any{"id": id, "workspace_id": testWorkspaceID, "name": "before", "storage_type": "S3", "mode": "NORMAL", "created_at": "2026-01-01T00:00:00.000Z"}
+		}},
 		{"flashback_ai_policy", func(t *testing.T, c *client.Client) map[string]any {
 			p, err := c.AIPolicies.Create(context.Background(), client.CreateAIPolicyRequest{OrgID: testOrgID,
 				WorkspaceID: testWorkspaceID, Name: "before", Content: "No PII", RiskType: "HIGH", ActionType: client.AIPolicyActionBlock})
@@ -113,7 +120,8 @@ func TestCollections_writesInvalidateTheScopesList(t *testing.T) {
 }
 
 // typedObject is an object of type typ with attrs set, each given as a Go
-// string, int64 or map[string]string, and every other attribute null.
+// string, int64, bool, map[string]string or []any (a set or list, see
+// tfValue), and every other attribute null.
 func (p *protoProvider) typedObject(typ tftypes.Type, attrs map[string]any) *tfprotov6.DynamicValue {
 	p.t.Helper()
 	obj, ok := typ.(tftypes.Object)
@@ -145,6 +153,8 @@ func (p *protoProvider) typedObject(typ tftypes.Type, attrs map[string]any) *tfp
 				m[k] = tftypes.NewValue(tftypes.String, e)
 			}
 			vals[name] = tftypes.NewValue(at, m)
+		case bool, []any:
+			vals[name] = tfValue(p.t, at, v)
 		default:
 			p.t.Fatalf("attribute %s: cannot write a %T", name, v)
 		}
@@ -194,6 +204,10 @@ func TestHarness_checksEveryCollection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	repo, err := c.Repos.Create(ctx, client.CreateRepoRequest{WorkspaceID: testWorkspaceID, Name: "r", StorageType: "S3", Mode: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	objects := map[string]*terraform.ResourceState{
 		"flashback_repo_ai_apikey": {Type: "flashback_repo_ai_apikey", Primary: &terraform.InstanceState{ID: key.ID,
 			Attributes: map[string]string{"repo_id": "repo-1", "name": "k", "ai_type": "OPENAI", "key": key.Key, "secret": key.Secret}}},
@@ -202,6 +216,8 @@ func TestHarness_checksEveryCollection(t *testing.T) {
 		"flashback_ai_policy": {Type: "flashback_ai_policy", Primary: &terraform.InstanceState{ID: policy.ID,
 			Attributes: map[string]string{"org_id": testOrgID, "name": "p", "content": "c", "risk_type": "HIGH", "action_type": "log"}}},
 		"flashback_workspace": harnessWorkspace(t, c),
+		"flashback_repo": {Type: "flashback_repo", Primary: &terraform.InstanceState{ID: repo,
+			Attributes: map[string]string{"workspace_id": testWorkspaceID, "name": "r", "storage_type": "S3", "mode": "NORMAL", "bucket.#": "0", "ai_llm_ids.#": "0"}}},
 	}
 	if len(objects) != len(collectionChecks) {
 		t.Fatalf("the harness knows %d collections, this test %d", len(collectionChecks), len(objects))

@@ -354,11 +354,12 @@ func (rec *recovery[T, R]) failed(ctx context.Context) diag.Diagnostic {
 }
 
 // refused ends a create that Flashback refused. For a collection whose names
-// are unique, a 400 may mean that the name is taken, by the object a lost
-// create made (in this apply, or an earlier one) or by someone else's: the
-// scope then names it, with its import command.
+// are unique, a refusal that may mean that the name is taken (a 400, or what
+// the collection's nameTaken says), by the object a lost create made (in
+// this apply, or an earlier one) or by someone else's: the scope then names
+// it, with its import command.
 func (rec *recovery[T, R]) refused(ctx context.Context, err error) diag.Diagnostic {
-	if rec.c.repeat == repeatAsSent && client.IsBadRequest(err) {
+	if rec.c.repeat == repeatAsSent && rec.c.isNameTaken(err) {
 		taken := rec.holders(ctx)
 		switch {
 		case len(taken) > 0:

@@ -42,6 +42,11 @@ func TestCreateEngine_everyCollectionGivesUpWithinTheBound(t *testing.T) {
 				WorkspaceID: testWorkspaceID, Name: "never", AIType: "OPENAI", Endpoint: "https://api.openai.com/v1", Secret: "sk-1"})
 			return diags
 		}},
+		{"repository", emulator.OpRepoCreate, client.DefaultMaxRetries + 1, func(data *providerData) diag.Diagnostics {
+			_, diags := (&repoResource{data: data}).createRepo(context.Background(), client.CreateRepoRequest{
+				WorkspaceID: testWorkspaceID, Name: "never", StorageType: "S3", Mode: "NORMAL"})
+			return diags
+		}},
 		{"AI policy", emulator.OpPolicyCreate, 1, func(data *providerData) diag.Diagnostics {
 			_, diags := (&aiPolicyResource{data: data}).createPolicy(context.Background(), client.CreateAIPolicyRequest{
 				OrgID: testOrgID, WorkspaceID: testWorkspaceID, Name: "never", Content: "c", RiskType: "HIGH",

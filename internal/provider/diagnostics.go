@@ -43,6 +43,9 @@ type objectRef struct {
 	// (see sentValue): what a 400 asks to change. A secret is named, never
 	// shown.
 	sent []string
+	// advise, when set, says what to do about a refusal that the
+	// collection's API explains (an error_code); "" leaves it to nextStep.
+	advise func(err error) string
 }
 
 // sending is ref with the description of what a create or update sent.
@@ -168,6 +171,11 @@ const wrongBaseURL = "base_url does not point at the Flashback API: a base_url w
 // network failure) is worth trying again later; a refusal names what was
 // sent; a 403 or a 404 names the attributes that locate the object.
 func nextStep(op string, ref objectRef, err error) string {
+	if ref.advise != nil {
+		if advice := ref.advise(err); advice != "" {
+			return advice
+		}
+	}
 	located := orList(ref.located())
 	switch {
 	case client.IsUnauthorized(err):

@@ -200,8 +200,9 @@ func (p *protoProvider) list(typeName string, cfg map[string]string, includeReso
 	return results
 }
 
-// decode turns an object into a map whose values are nil (null), strings, or
-// maps of the same kind; the attributes here are of no other types.
+// decode turns an object into a map whose values are nil (null), strings,
+// bools, slices (sets and lists) or maps of the same kind; the attributes
+// here are of no other types.
 func (p *protoProvider) decode(dv *tfprotov6.DynamicValue, typ tftypes.Type) map[string]any {
 	p.t.Helper()
 	v, err := dv.Unmarshal(typ)
@@ -229,6 +230,23 @@ func goValue(v tftypes.Value) (any, error) {
 		var s string
 		err := v.As(&s)
 		return s, err
+	case v.Type().Is(tftypes.Bool):
+		var b bool
+		err := v.As(&b)
+		return b, err
+	case v.Type().Is(tftypes.Set{}) || v.Type().Is(tftypes.List{}):
+		var elems []tftypes.Value
+		if err := v.As(&elems); err != nil {
+			return nil, err
+		}
+		out := make([]any, len(elems))
+		for i, e := range elems {
+			var err error
+			if out[i], err = goValue(e); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	case v.Type().Is(tftypes.Object{}) || v.Type().Is(tftypes.Map{}):
 		var attrs map[string]tftypes.Value
 		if err := v.As(&attrs); err != nil {

@@ -77,6 +77,7 @@ type providerData struct {
 	keys     *collection[client.AIAPIKey]
 	llms     *collection[client.AILLM]
 	policies *collection[client.AIPolicy]
+	repos    *collection[client.Repo]
 
 	workspaces *collection[client.Workspace]
 	// buckets lists a workspace's buckets, one list per workspace shared by
@@ -102,6 +103,7 @@ func newProviderData(c *client.Client, token string, maxRetries int, ttl time.Du
 
 		workspaces: newWorkspaceCollection(c, ttl, e),
 		buckets:    client.NewListCache(c.Buckets.List, func(b client.Bucket) string { return b.ID }, ttl),
+		repos:      newRepoCollection(c, ttl, e),
 	}
 }
 
@@ -165,7 +167,7 @@ func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"keeps asking for 30s with `Retry-After`; each attempt may also take up to 60s. A create is repeated " +
 					"as it was sent only where Flashback certainly did not act. When its outcome is unknown (a 500, 502 " +
 					"or 504, a dropped connection), each resource does what its API allows (its page says which): a key " +
-					"is repeated under a temporary name and renamed, an LLM connection is repeated as it was sent, a " +
+					"is repeated under a temporary name and renamed, an LLM connection or a repository is repeated as it was sent, a " +
 					"policy is never repeated; then the provider looks for what the lost attempts may have made, with " +
 					"re-checks after 1s, 2s and 4s. That adds at most about 22 seconds of waiting with the default, " +
 					"whatever the resource, plus the retries of those requests. `0` disables retries.",
@@ -175,8 +177,8 @@ func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"list_cache_ttl": schema.StringAttribute{
 				MarkdownDescription: "How long a list of a repository's keys answers further reads, as a Go duration " +
 					"such as `30s` (the default) or `0s`. Flashback has no call that reads a single key, so this lets " +
-					"a refresh of many keys cost one list per repository. The LLM connections of one workspace, and the " +
-					"AI policies of one scope, share a list the same way. Writes by the provider always invalidate it.",
+					"a refresh of many keys cost one list per repository. The LLM connections and the repositories of one " +
+					"workspace, and the AI policies of one scope, share a list the same way. Writes by the provider always invalidate it.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
@@ -271,6 +273,7 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 		newAILLMResource,
 		newAIPolicyResource,
 		newWorkspaceResource,
+		newRepoResource,
 	}
 }
 
@@ -282,6 +285,7 @@ func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListR
 		newAILLMListResource,
 		newAIPolicyListResource,
 		newWorkspaceListResource,
+		newRepoListResource,
 	}
 }
 

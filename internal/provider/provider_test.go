@@ -270,6 +270,26 @@ var collectionChecks = map[string]collectionCheck{
 			return out
 		},
 	},
+	"flashback_repo": {
+		scope: func(a map[string]string) string { return a["workspace_id"] },
+		list: func(ctx context.Context, c *client.Client, scope string) (map[string]map[string]string, error) {
+			repos, err := c.Repos.ListWorkspace(ctx, scope)
+			out := map[string]map[string]string{}
+			for _, r := range repos {
+				out[r.ID] = map[string]string{"name": r.Name, "storage_type": r.StorageType, "mode": r.Mode,
+					"bucket.#": strconv.Itoa(len(r.Buckets)), "ai_llm_ids.#": strconv.Itoa(len(r.AILLMIDs))}
+			}
+			return out, err
+		},
+		live: func(emu *emulator.Server, scope string) map[string]map[string]string {
+			out := map[string]map[string]string{}
+			for _, r := range emu.Repos(scope) {
+				out[r.ID] = map[string]string{"name": r.Name, "storage_type": r.StorageType, "mode": r.Mode,
+					"bucket.#": strconv.Itoa(len(r.Buckets)), "ai_llm_ids.#": strconv.Itoa(len(r.LLMIDs))}
+			}
+			return out
+		},
+	},
 	"flashback_ai_policy": {
 		scope: func(a map[string]string) string {
 			return client.AIPolicyScopeKey(a["org_id"], a["workspace_id"], a["repo_id"])

@@ -203,10 +203,18 @@ func (d *repoDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	resp.Diagnostics.Append(resp.State.Set(ctx, found)...)
 }
 
-// listRepos lists the repos of a workspace (of every readable workspace when
-// workspaceID is empty), asking for repoID alone when it is set.
+// listRepos lists the repos of a workspace through the list cache that the
+// flashback_repo resource's refresh uses, so that they share one list per
+// workspace; without a workspace, those of every readable workspace, asking
+// for repoID alone when it is set. The result is shared: only read it.
 func (d *providerData) listRepos(ctx context.Context, workspaceID, repoID string, diags *diag.Diagnostics) ([]client.Repo, bool) {
-	repos, err := d.client.Repos.List(ctx, workspaceID, repoID)
+	var repos []client.Repo
+	var err error
+	if workspaceID != "" {
+		repos, err = d.repos.lists.List(ctx, workspaceID)
+	} else {
+		repos, err = d.client.Repos.List(ctx, "", repoID)
+	}
 	if err != nil {
 		ref := objectRef{kind: repoKind, id: repoID}
 		if workspaceID != "" {
