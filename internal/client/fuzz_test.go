@@ -89,7 +89,10 @@ func checkAnsweredError(t *testing.T, err error, status int, body []byte) {
 			Success   *bool  `json:"success"`
 			ErrorCode string `json:"error_code"`
 		}
-		if json.Unmarshal(body, &env) != nil || !((env.Success != nil && !*env.Success) || (env.ErrorCode != "" && env.ErrorCode != ErrorCodeSuccess)) {
+		if json.Unmarshal(body, &env) != nil {
+			t.Fatalf("APIError %v for a body that is not JSON: %q", err, body)
+		}
+		if refused := (env.Success != nil && !*env.Success) || (env.ErrorCode != "" && env.ErrorCode != ErrorCodeSuccess); !refused {
 			t.Fatalf("APIError %v for a body that says neither \"success\": false nor an error_code: %q", err, body)
 		}
 		if apiErr.Code != env.ErrorCode && !strings.Contains(apiErr.Code, "[redacted]") {

@@ -223,7 +223,7 @@ func TestHarness_checksEveryCollection(t *testing.T) {
 		t.Fatalf("the harness knows %d collections, this test %d", len(collectionChecks), len(objects))
 	}
 	state := func(only string, change func(a map[string]string)) *terraform.State {
-		s := terraform.NewState()
+		resources := map[string]*terraform.ResourceState{}
 		for typ, rs := range objects {
 			if only != "" && typ != only {
 				continue
@@ -232,9 +232,9 @@ func TestHarness_checksEveryCollection(t *testing.T) {
 			if change != nil {
 				change(cp.Attributes)
 			}
-			s.RootModule().Resources[typ+".test"] = &terraform.ResourceState{Type: typ, Primary: cp}
+			resources[typ+".test"] = &terraform.ResourceState{Type: typ, Primary: cp}
 		}
-		return s
+		return &terraform.State{Modules: []*terraform.ModuleState{{Path: []string{"root"}, Resources: resources}}}
 	}
 	if err := env.checkServerMatchesState(t)(state("", nil)); err != nil {
 		t.Fatalf("the state matches the server, but: %v", err)

@@ -334,12 +334,12 @@ func (rec *recovery[T, R]) unknown(err error) {
 // intro says what happened to the create so far.
 func (rec *recovery[T, R]) intro() string {
 	what := fmt.Sprintf("Creating %s", rec.op.ref)
-	switch {
-	case rec.unknowns == 0:
+	switch rec.unknowns {
+	case 0:
 		return what + "."
-	case rec.unknowns == 1:
+	case 1:
 		return fmt.Sprintf("%s failed with an unknown outcome (%s).", what, rec.firstErr)
-	case rec.unknowns == rec.attempts:
+	case rec.attempts:
 		return fmt.Sprintf("%s failed %d times with an unknown outcome; the last error: %s.", what, rec.unknowns, rec.lastErr)
 	default:
 		return fmt.Sprintf("%s failed %d times with an unknown outcome (first %s; last %s).", what, rec.unknowns,

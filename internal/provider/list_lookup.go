@@ -27,16 +27,6 @@ func (l listLookup[T]) find(ctx context.Context, scope, id string, recent bool) 
 	return l.lookFor(ctx, scope, id, recent, func() ([]T, error) { return l.lists.List(ctx, scope) })
 }
 
-// findCreated reads back an object the caller created with a request sent at
-// began: the creates of one scope share lists that are sure, or seen, to show
-// their objects, rather than costing a list each.
-func (l listLookup[T]) findCreated(ctx context.Context, scope, id string, began time.Time) (*T, error) {
-	ended := time.Now()
-	return l.lookFor(ctx, scope, id, true, func() ([]T, error) {
-		return l.lists.ListAfterCreate(ctx, scope, id, began, ended)
-	})
-}
-
 // lookFor does find's work, asking list for the first look and fresh lists
 // for the others.
 func (l listLookup[T]) lookFor(ctx context.Context, scope, id string, recent bool, list func() ([]T, error)) (*T, error) {

@@ -536,7 +536,7 @@ func TestRepoAIAPIKeyModifyPlan_warnsWhenEncryptedSecretCannotFollow(t *testing.
 			wantSecret: str(""), wantEncrypted: str("")},
 		{name: "set on a plain secret: encrypted in place", priorRecipients: list(), config: list(a), priorSecret: "plain",
 			wantSecret: str(""), wantEncrypted: tftypes.NewValue(tftypes.String, tftypes.UnknownValue)},
-		{name: "the same keys, reordered and recommented", priorRecipients: list(a, edLine), config: list(edRecommented, a),
+		{name: "the same keys, reordered, with other comments", priorRecipients: list(a, edLine), config: list(edRecommented, a),
 			priorSealed: sealed, wantSecret: str(""), wantEncrypted: str(sealed)},
 		{name: "changed while keepers replace the key", priorRecipients: list(a), config: list(b), priorSealed: sealed,
 			keepers: "2", wantSecret: str(""), wantEncrypted: tftypes.NewValue(tftypes.String, tftypes.UnknownValue)},

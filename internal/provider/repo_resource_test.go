@@ -825,7 +825,7 @@ func TestAccRepo_refreshListsEachWorkspaceOnce(t *testing.T) {
 		}
 		cfg.WriteString(c.hcl())
 	}
-	cfg.WriteString(fmt.Sprintf(`
+	fmt.Fprintf(&cfg, `
 data "flashback_repos" "prod" {
   workspace_id = %[1]q
 }
@@ -834,7 +834,7 @@ data "flashback_repo" "r0" {
   id           = flashback_repo.r0.id
   workspace_id = %[1]q
 }
-`, testWorkspaceID))
+`, testWorkspaceID)
 	lists := func(*terraform.State) error {
 		if n := env.emu.Requests(http.MethodGet, emulator.OpRepoList); n != 2 {
 			return fmt.Errorf("%d lists of repositories, want 2: one per workspace", n)

@@ -338,7 +338,7 @@ func TestSecretSealing_plan(t *testing.T) {
 		{name: "unchanged recipients",
 			s:      secretSealing{recipients: recipientList(a, edLine), priorRecipients: recipientList(a, edLine), priorSecret: none, priorEncrypted: sealed},
 			secret: none, encrypted: sealed},
-		{name: "the same keys reordered and recommented: no warning",
+		{name: "the same keys reordered, with other comments: no warning",
 			s:      secretSealing{recipients: recipientList(edRecommented, a), priorRecipients: recipientList(a, edLine), priorSecret: none, priorEncrypted: sealed},
 			secret: none, encrypted: sealed},
 		{name: "changed recipients: kept, and a warning",
