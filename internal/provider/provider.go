@@ -142,9 +142,11 @@ func (p *flashbackProvider) Metadata(_ context.Context, _ provider.MetadataReque
 
 func (p *flashbackProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The Flashback provider manages the [Flashback](https://flashback.tech) AI gateway: the AI " +
-			"API keys of a repository (its first resource), the LLM connections of a workspace, the AI policies that " +
-			"govern the traffic, and lookups of workspaces and repositories that tie them together.",
+		MarkdownDescription: "The Flashback provider manages the [Flashback](https://flashback.tech) AI gateway, from " +
+			"an empty organization: its workspaces, the LLM connections of a workspace, the repositories that serve " +
+			"them to applications, the AI policies that govern the traffic, and the AI API keys of a repository (its " +
+			"first resource); data sources look up workspaces, repositories, buckets, keys and LLM connections made " +
+			"elsewhere.",
 		Attributes: map[string]schema.Attribute{
 			"base_url": schema.StringAttribute{
 				MarkdownDescription: "The Flashback API's base URL, an absolute `https` URL; `http` only for a loopback " +
