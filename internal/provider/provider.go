@@ -262,6 +262,7 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 		newRepoAIAPIKeyResource,
 		newAILLMResource,
 		newAIPolicyResource,
+		newRepoAIAPIKeyRotatingResource,
 	}
 }
 
@@ -272,6 +273,7 @@ func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListR
 		newRepoAIAPIKeyListResource,
 		newAILLMListResource,
 		newAIPolicyListResource,
+		newRepoAIAPIKeyRotatingListResource,
 	}
 }
 
