@@ -397,9 +397,14 @@ func (r *repoAIAPIKeyRotatingResource) sweep(ctx context.Context, state rotating
 					"or destroy of this key tries again.", k.ID, repoID, k.Name, err))
 			continue
 		}
+		what := "what a rotation of this key left when it was interrupted or lost an answer"
+		if except != "" {
+			what = "what this rotation's attempt whose answer was lost made (the create's warning names it, not " +
+				"knowing whose it is)"
+		}
 		diags.AddWarning("AI API key left by a rotation deleted", fmt.Sprintf(
-			"Key %s in repo %s, named %q, was what a rotation of this key left when it was interrupted or lost an "+
-				"answer: no other writer gives that name, and no one has its secret. It was deleted.", k.ID, repoID, k.Name))
+			"Key %s in repo %s, named %q, was %s: only a rotation of this key gives that name, and no one has its "+
+				"secret. It was deleted.", k.ID, repoID, k.Name, what))
 	}
 	return diags
 }
