@@ -260,8 +260,9 @@ func (r *repoAIAPIKeyRotatingResource) Read(ctx context.Context, req resource.Re
 	if importing {
 		resp.Diagnostics.AddWarning("Secret not imported",
 			fmt.Sprintf("Flashback returns an AI API key's secret only when the key is created, so the secret of imported "+
-				"key %s cannot be recovered: secret stays null. If you need it, rotate the key (change rotate_when): "+
-				"the new key's secret is kept in the state, and key %s keeps working until overlap has passed.", id, id))
+				"key %s cannot be recovered: secret stays null. An import leaves rotate_when {}: if the configuration "+
+				"sets it, the first apply rotates, and the new key's secret is kept in the state, while key %s keeps "+
+				"working, as the previous key, until overlap has passed.", id, id))
 	}
 }
 

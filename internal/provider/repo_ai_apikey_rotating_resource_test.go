@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -605,4 +606,28 @@ func TestRotating_retiringName(t *testing.T) {
 	// The emulator accepts it: createBeside fails the test otherwise.
 	emu, token := newUnitEmulator(t, emulator.Options{})
 	createBeside(t, emu, token, "repo-1", retiringName(long), client.AITypeOpenAI)
+}
+
+// rotatingKeyBeside is TestCollections_writesInvalidateTheScopesList's
+// rotating key: made beside the provider, as a refresh would have read it.
+func rotatingKeyBeside(t *testing.T, c *client.Client) map[string]any {
+	k := createKeyBeside(t, c, "before")
+	return map[string]any{"id": k.ID, "repo_id": "repo-1", "name": "before", "ai_type": "OPENAI", "key": k.Key,
+		"rotate_when": map[string]string{}, "overlap": "1h", "created_at": "2026-01-01T00:00:00.000Z"}
+}
+
+// rotatingKeyState is TestHarness_checksEveryCollection's rotating key: one
+// made through c, as the state would hold it.
+func rotatingKeyState(t *testing.T, c *client.Client) *terraform.ResourceState {
+	k := createKeyBeside(t, c, "r")
+	return &terraform.ResourceState{Type: rotatingKeyType, Primary: &terraform.InstanceState{ID: k.ID,
+		Attributes: map[string]string{"id": k.ID, "repo_id": "repo-1", "name": "r", "ai_type": "OPENAI", "key": k.Key, "secret": k.Secret}}}
+}
+
+// rotationCreate is TestCreateEngine_everyCollectionGivesUpWithinTheBound's
+// create of the key that replaces another in a rotation.
+func rotationCreate(data *providerData) diag.Diagnostics {
+	_, diags := (&repoAIAPIKeyRotatingResource{data: data}).createForRotation(context.Background(), "repo-1",
+		"550e8400-e29b-41d4-a716-446655440000", client.AITypeOpenAI)
+	return diags
 }
