@@ -631,3 +631,56 @@ func rotationCreate(data *providerData) diag.Diagnostics {
 		"550e8400-e29b-41d4-a716-446655440000", client.AITypeOpenAI)
 	return diags
 }
+
+// When the current key is deleted outside Terraform, the refresh removes the
+// resource and the apply creates it anew: the previous key, which no longer
+// belongs to it, is left (and named in the refresh's warning), never deleted
+// unasked.
+func TestAccRepoAIAPIKeyRotating_currentDeletedOutsideTerraform(t *testing.T) {
+	env := newTestEnv(t)
+	emu := env.emulator(t)
+	var current, previous string
+	cfg := func(v string) string {
+		return env.config(rotatingConfig(env.repo(), "k", "OPENAI", "1h", `{ v = "`+v+`" }`))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: env.factories(),
+		CheckDestroy:             checkRotatingLeft(emu, &previous),
+		Steps: []resource.TestStep{
+			{Config: cfg("1")},
+			{
+				Config: cfg("2"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttrWith(testRotatingAddr, "id", func(v string) error { current = v; return nil }),
+					resource.TestCheckResourceAttrWith(testRotatingAddr, "previous_id", func(v string) error { previous = v; return nil })),
+			},
+			// An apply saves the refresh that lists the new key: until a list
+			// has shown it, a key the list does not show is taken as too new
+			// to be listed, not as deleted.
+			{Config: cfg("2")},
+			{
+				PreConfig: func() {
+					if err := emu.DeleteKey(env.repo(), current); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testRotatingAddr, plancheck.ResourceActionCreate)},
+				},
+				ConfigStateChecks: noPrevious(testRotatingAddr),
+				Check:             checkRotatingKeys(emu, testRotatingAddr, &previous),
+			},
+		},
+	})
+}
+
+// checkRotatingLeft fails unless the only live key is *id.
+func checkRotatingLeft(emu *emulator.Server, id *string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if live := emu.LiveKeys(""); len(live) != 1 || live[0].ID != *id {
+			return fmt.Errorf("want only key %s live, the previous key the resource left: %+v", *id, live)
+		}
+		return nil
+	}
+}
