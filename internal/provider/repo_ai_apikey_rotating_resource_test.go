@@ -85,7 +85,8 @@ func rotatingTuning(clock *testClock) tuning {
 // reads the state sees: the current key, the previous key and any retired
 // key of the state are live on the server, each with the state's secret, key
 // and name, and no other key of the repo is live but those named in others.
-func checkRotatingKeys(emu *emulator.Server, addr string, others ...*string) resource.TestCheckFunc {
+func checkRotatingKeys(emu *emulator.Server, others ...*string) resource.TestCheckFunc {
+	addr := testRotatingAddr
 	return func(s *terraform.State) error {
 		rs, ok := s.RootModule().Resources[addr]
 		if !ok {
@@ -196,7 +197,8 @@ type keyHistory struct {
 	steps []map[string]string
 }
 
-func (h *keyHistory) record(addr string) resource.TestCheckFunc {
+func (h *keyHistory) record() resource.TestCheckFunc {
+	addr := testRotatingAddr
 	return func(s *terraform.State) error {
 		rs, ok := s.RootModule().Resources[addr]
 		if !ok {
@@ -252,7 +254,9 @@ func checkRequestCounts(emu *emulator.Server, posts, puts, deletes int) resource
 	)
 }
 
-func noPrevious(addr string) []statecheck.StateCheck {
+// noPrevious checks that the state holds no previous or retired key.
+func noPrevious() []statecheck.StateCheck {
+	addr := testRotatingAddr
 	checks := make([]statecheck.StateCheck, 0, 6)
 	for _, p := range []tfjsonpath.Path{pathPreviousID, pathPreviousKey, pathPreviousSecret, pathPreviousName, pathRotatedAt, pathRetiredIDs} {
 		checks = append(checks, statecheck.ExpectKnownValue(addr, p, knownvalue.Null()))
@@ -289,11 +293,11 @@ func TestAccRepoAIAPIKeyRotating_lifecycle(t *testing.T) {
 						plancheck.ExpectKnownValue(testRotatingAddr, pathPreviousID, knownvalue.Null()),
 					},
 				},
-				ConfigStateChecks: append(noPrevious(testRotatingAddr),
+				ConfigStateChecks: append(noPrevious(),
 					statecheck.ExpectKnownValue(testRotatingAddr, pathID, knownvalue.StringRegexp(uuidPattern)),
 					statecheck.ExpectKnownValue(testRotatingAddr, pathSecret, knownvalue.StringRegexp(regexp.MustCompile(`^.{16,}$`)))),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkServerMatchesState(t), checkRotatingKeys(emu, testRotatingAddr), h.record(testRotatingAddr)),
+					env.checkServerMatchesState(t), checkRotatingKeys(emu), h.record()),
 			},
 			{
 				// The refresh fills in created_at; nothing else changes.
@@ -302,7 +306,7 @@ func TestAccRepoAIAPIKeyRotating_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(testRotatingAddr, pathCreatedAt, knownvalue.StringRegexp(createdAtPattern)),
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr), h.record(testRotatingAddr)),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu), h.record()),
 			},
 			{
 				// Rotate: an update in place that creates one key and renames
@@ -327,8 +331,8 @@ func TestAccRepoAIAPIKeyRotating_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(testRotatingAddr, pathRetiredIDs, knownvalue.Null()),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkServerMatchesState(t), checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 2),
-					h.record(testRotatingAddr), h.then(h.rotatedFrom), checkRequestCounts(emu, 1, 2, 0)),
+					env.checkServerMatchesState(t), checkRotatingKeys(emu), checkLiveKeys(emu, 2),
+					h.record(), h.then(h.rotatedFrom), checkRequestCounts(emu, 1, 2, 0)),
 			},
 			{
 				// 59 minutes later the overlap runs: no change, both keys live.
@@ -337,8 +341,8 @@ func TestAccRepoAIAPIKeyRotating_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 2),
-					h.record(testRotatingAddr), h.then(h.unchangedKeys), checkRequestCounts(emu, 0, 0, 0)),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu), checkLiveKeys(emu, 2),
+					h.record(), h.then(h.unchangedKeys), checkRequestCounts(emu, 0, 0, 0)),
 			},
 			{
 				// Two minutes later the overlap has passed: the plan deletes
@@ -355,9 +359,9 @@ func TestAccRepoAIAPIKeyRotating_lifecycle(t *testing.T) {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: noPrevious(testRotatingAddr),
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 1),
-					h.record(testRotatingAddr), checkRequestCounts(emu, 0, 0, 1),
+				ConfigStateChecks: noPrevious(),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu), checkLiveKeys(emu, 1),
+					h.record(), checkRequestCounts(emu, 0, 0, 1),
 					h.then(func() error {
 						before, after := h.steps[len(h.steps)-2], h.steps[len(h.steps)-1]
 						if before["id"] != after["id"] || before["secret"] != after["secret"] {
@@ -382,8 +386,8 @@ func TestAccRepoAIAPIKeyRotating_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(testRotatingAddr, pathName, knownvalue.StringExact("app v2")),
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(env.checkServerMatchesState(t), checkRotatingKeys(emu, testRotatingAddr),
-					h.record(testRotatingAddr), h.then(h.unchangedKeys), checkRequestCounts(emu, 0, 1, 0)),
+				Check: resource.ComposeAggregateTestCheckFunc(env.checkServerMatchesState(t), checkRotatingKeys(emu),
+					h.record(), h.then(h.unchangedKeys), checkRequestCounts(emu, 0, 1, 0)),
 			},
 		},
 	})
@@ -404,9 +408,9 @@ func TestAccRepoAIAPIKeyRotating_rotateAgainWithinOverlap(t *testing.T) {
 		ProtoV6ProviderFactories: env.factoriesWith(rotatingTuning(clock)),
 		CheckDestroy:             checkLiveKeys(emu, 0),
 		Steps: []resource.TestStep{
-			{Config: cfg("svc", "1"), Check: h.record(testRotatingAddr)},
+			{Config: cfg("svc", "1"), Check: h.record()},
 			{Config: cfg("svc", "2"), Check: resource.ComposeAggregateTestCheckFunc(
-				checkRotatingKeys(emu, testRotatingAddr), h.record(testRotatingAddr), h.then(h.rotatedFrom))},
+				checkRotatingKeys(emu), h.record(), h.then(h.rotatedFrom))},
 			{
 				PreConfig: func() { clock.advance(time.Hour); emu.ResetCounters() },
 				Config:    cfg("svc renamed", "3"),
@@ -420,8 +424,8 @@ func TestAccRepoAIAPIKeyRotating_rotateAgainWithinOverlap(t *testing.T) {
 					statecheck.ExpectKnownValue(testRotatingAddr, pathName, knownvalue.StringExact("svc renamed")),
 					statecheck.ExpectKnownValue(testRotatingAddr, pathPreviousName, knownvalue.StringExact("svc renamed (retiring)")),
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 2),
-					h.record(testRotatingAddr), h.then(h.rotatedFrom), checkRequestCounts(emu, 1, 2, 1),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu), checkLiveKeys(emu, 2),
+					h.record(), h.then(h.rotatedFrom), checkRequestCounts(emu, 1, 2, 1),
 					h.then(func() error {
 						if first := h.steps[0]["id"]; keyIsLive(emu, first) {
 							return fmt.Errorf("the first key %s, previous before the second rotation, is still live", first)
@@ -481,8 +485,8 @@ func TestAccRepoAIAPIKeyRotating_aiTypeReplacesBothKeys(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testRotatingAddr, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
-				ConfigStateChecks: noPrevious(testRotatingAddr),
-				Check:             resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 1)),
+				ConfigStateChecks: noPrevious(),
+				Check:             resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu), checkLiveKeys(emu, 1)),
 			},
 		},
 	})
@@ -510,7 +514,7 @@ func TestAccRepoAIAPIKeyRotating_previousDeletedOutsideTerraform(t *testing.T) {
 					}
 				},
 				RefreshState: true,
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu),
 					resource.TestCheckNoResourceAttr(testRotatingAddr, "previous_id"),
 					resource.TestCheckNoResourceAttr(testRotatingAddr, "previous_secret"),
 					resource.TestCheckNoResourceAttr(testRotatingAddr, "rotated_at")),
@@ -668,8 +672,8 @@ func TestAccRepoAIAPIKeyRotating_currentDeletedOutsideTerraform(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testRotatingAddr, plancheck.ResourceActionCreate)},
 				},
-				ConfigStateChecks: noPrevious(testRotatingAddr),
-				Check:             checkRotatingKeys(emu, testRotatingAddr, &previous),
+				ConfigStateChecks: noPrevious(),
+				Check:             checkRotatingKeys(emu, &previous),
 			},
 		},
 	})

@@ -50,7 +50,7 @@ func TestAccRepoAIAPIKeyRotating_lostCreateRecovers(t *testing.T) {
 		ProtoV6ProviderFactories: env.factoriesWith(rotatingTuning(newTestClock())),
 		CheckDestroy:             checkLiveKeys(emu, 0),
 		Steps: []resource.TestStep{
-			{Config: cfg("1"), Check: h.record(testRotatingAddr)},
+			{Config: cfg("1"), Check: h.record()},
 			{
 				PreConfig: func() {
 					emu.ResetCounters()
@@ -59,7 +59,7 @@ func TestAccRepoAIAPIKeyRotating_lostCreateRecovers(t *testing.T) {
 				},
 				Config: cfg("2"),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 2), h.record(testRotatingAddr), h.then(h.rotatedFrom),
+					checkRotatingKeys(emu), checkLiveKeys(emu, 2), h.record(), h.then(h.rotatedFrom),
 					// Two creates (the lost one and its repeat), three renames
 					// (the repeat's key to the rotation's name, then to the
 					// configured one, the old key to "(retiring)"), and the
@@ -89,7 +89,7 @@ func TestAccRepoAIAPIKeyRotating_lostCreateFailsThenRerunConverges(t *testing.T)
 		Steps: []resource.TestStep{
 			{
 				Config: cfg("1"),
-				Check: resource.ComposeAggregateTestCheckFunc(h.record(testRotatingAddr),
+				Check: resource.ComposeAggregateTestCheckFunc(h.record(),
 					resource.TestCheckResourceAttrWith(testRotatingAddr, "id", func(v string) error { firstID = v; return nil })),
 			},
 			{
@@ -117,14 +117,14 @@ func TestAccRepoAIAPIKeyRotating_lostCreateFailsThenRerunConverges(t *testing.T)
 				},
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr, &leftover),
-					h.record(testRotatingAddr), h.then(h.unchangedKeys)),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, &leftover),
+					h.record(), h.then(h.unchangedKeys)),
 			},
 			{
 				PreConfig: emu.ResetCounters,
 				Config:    cfg("2"),
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 2),
-					h.record(testRotatingAddr), h.then(h.rotatedFrom), checkRequestCounts(emu, 1, 2, 1)),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu), checkLiveKeys(emu, 2),
+					h.record(), h.then(h.rotatedFrom), checkRequestCounts(emu, 1, 2, 1)),
 			},
 		},
 	})
@@ -146,8 +146,8 @@ func TestAccRepoAIAPIKeyRotating_interruptedHalfWay(t *testing.T) {
 		ProtoV6ProviderFactories: env.factoriesWith(rotatingTuning(newTestClock())),
 		CheckDestroy:             checkLiveKeys(emu, 0),
 		Steps: []resource.TestStep{
-			{Config: cfg("1"), Check: h.record(testRotatingAddr)},
-			{Config: cfg("2"), Check: resource.ComposeAggregateTestCheckFunc(h.record(testRotatingAddr), checkLiveKeys(emu, 2))},
+			{Config: cfg("1"), Check: h.record()},
+			{Config: cfg("2"), Check: resource.ComposeAggregateTestCheckFunc(h.record(), checkLiveKeys(emu, 2))},
 			{
 				PreConfig: func() {
 					emu.InjectFault(emulator.Fault{Method: http.MethodPut, Op: emulator.OpUpdate, Status: http.StatusInternalServerError, Count: 2})
@@ -165,8 +165,8 @@ func TestAccRepoAIAPIKeyRotating_interruptedHalfWay(t *testing.T) {
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 3),
-					h.record(testRotatingAddr), h.then(h.rotatedFrom),
+					checkRotatingKeys(emu), checkLiveKeys(emu, 3),
+					h.record(), h.then(h.rotatedFrom),
 					resource.TestMatchResourceAttr(testRotatingAddr, "name", errorRE(`^tf-rotating-`+uuidRE+`$`)),
 					resource.TestCheckResourceAttr(testRotatingAddr, "previous_name", "app"),
 					resource.TestCheckResourceAttr(testRotatingAddr, "retired_ids.#", "1"),
@@ -190,8 +190,8 @@ func TestAccRepoAIAPIKeyRotating_interruptedHalfWay(t *testing.T) {
 						plancheck.ExpectKnownValue(testRotatingAddr, pathSecret, knownvalue.NotNull()),
 					},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 2),
-					h.record(testRotatingAddr), h.then(h.unchangedKeys), checkRequestCounts(emu, 0, 2, 1)),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu), checkLiveKeys(emu, 2),
+					h.record(), h.then(h.unchangedKeys), checkRequestCounts(emu, 0, 2, 1)),
 			},
 		},
 	})
@@ -228,7 +228,7 @@ func TestAccRepoAIAPIKeyRotating_interruptedRotationLeftoverIsDeleted(t *testing
 					emu.ResetCounters()
 				},
 				Config: cfg("2"),
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr, &othersKey),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, &othersKey),
 					checkRequestCounts(emu, 1, 2, 1),
 					resource.TestCheckResourceAttrWith(testRotatingAddr, "id", func(v string) error { currentID = v; return nil })),
 			},
@@ -266,13 +266,13 @@ func TestAccRepoAIAPIKeyRotating_retireFailsThenRerunConverges(t *testing.T) {
 			{
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
-				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 2),
+				Check: resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu), checkLiveKeys(emu, 2),
 					resource.TestCheckResourceAttrSet(testRotatingAddr, "previous_secret")),
 			},
 			{
 				Config:            cfg,
-				ConfigStateChecks: noPrevious(testRotatingAddr),
-				Check:             resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu, testRotatingAddr), checkLiveKeys(emu, 1)),
+				ConfigStateChecks: noPrevious(),
+				Check:             resource.ComposeAggregateTestCheckFunc(checkRotatingKeys(emu), checkLiveKeys(emu, 1)),
 			},
 		},
 	})
