@@ -49,9 +49,9 @@ type rotatingKeyModel struct {
 	CreatedAt  types.String `tfsdk:"created_at"`
 
 	// The previous key: the current one until the latest rotation. Whatever
-	// moves with a key from current to previous moves in retireCurrent; an
-	// encrypted_secret (secret_recipients) would become
-	// previous_encrypted_secret there, beside previous_secret.
+	// moves with a key from current to previous moves in takePrevious, and
+	// is cleared in dropPrevious: an encrypted_secret (secret_recipients)
+	// becomes previous_encrypted_secret there, beside previous_secret.
 	PreviousID     types.String `tfsdk:"previous_id"`
 	PreviousKey    types.String `tfsdk:"previous_key"`
 	PreviousSecret types.String `tfsdk:"previous_secret"`
@@ -379,11 +379,11 @@ func (m rotatingKeyModel) hasPrevious() bool {
 	return !m.PreviousID.IsNull() && !m.PreviousID.IsUnknown() && m.PreviousID.ValueString() != ""
 }
 
-// retireCurrent makes the current key the previous one, under the name it
-// has now, as of at.
-func (m *rotatingKeyModel) retireCurrent(at string) {
-	m.PreviousID, m.PreviousKey, m.PreviousSecret, m.PreviousName = m.ID, m.Key, m.Secret, m.Name
-	m.RotatedAt = types.StringValue(at)
+// takePrevious makes the current key of from m's previous key: the plan of a
+// rotation and the state after it both take it so. The name and rotated_at
+// are the caller's to set.
+func (m *rotatingKeyModel) takePrevious(from rotatingKeyModel) {
+	m.PreviousID, m.PreviousKey, m.PreviousSecret = from.ID, from.Key, from.Secret
 }
 
 // dropPrevious says there is no previous key.

@@ -26,6 +26,10 @@ import (
 // previous key (renamed "<name> (retiring)"); once overlap has passed since
 // that rotation, the next plan retires it, and the apply deletes it.
 //
+// The rename to "(retiring)" also keeps a previous key from ever being taken
+// for a look-alike of a create of the configured name: the key collection
+// tells keys apart by name and type alone (see createKey).
+//
 // A rotation is an in-place update, in this order:
 //
 //  1. Delete what an earlier rotation of this resource left: keys named
@@ -125,7 +129,7 @@ func planUpdate(state, plan rotatingKeyModel, checked time.Time) (rotatingKeyMod
 			diags.Append(previousDeletedByRotation(state, end, hasEnd, expired))
 		}
 		p.ID, p.Key, p.Secret, p.CreatedAt = types.StringUnknown(), types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
-		p.PreviousID, p.PreviousKey, p.PreviousSecret = state.ID, state.Key, state.Secret
+		p.takePrevious(state)
 		p.PreviousName = retiringNameOf(plan.Name)
 		p.RotatedAt = types.StringUnknown()
 	case expired:
@@ -239,7 +243,9 @@ func (r *repoAIAPIKeyRotatingResource) rotate(ctx context.Context, reqPrivate pr
 	}
 
 	next = state
-	next.retireCurrent(r.data.engine.rotationNow().UTC().Format(createdAtLayout))
+	next.takePrevious(state)
+	next.PreviousName = state.Name
+	next.RotatedAt = types.StringValue(r.data.engine.rotationNow().UTC().Format(createdAtLayout))
 	next.setCurrent(created)
 	next.Name = types.StringValue(rotationName(oldID))
 	next.RotateWhen, next.Overlap = plan.RotateWhen, plan.Overlap
