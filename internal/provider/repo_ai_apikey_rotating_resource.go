@@ -180,6 +180,11 @@ func (r *repoAIAPIKeyRotatingResource) ModifyPlan(ctx context.Context, req resou
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 		return
 	}
+	if len(resp.RequiresReplace) > 0 {
+		// Replaced (repo_id, ai_type): Terraform plans the new object as a
+		// create, and the destroy deletes both keys.
+		return
+	}
 	var state rotatingKeyModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
