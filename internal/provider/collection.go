@@ -98,6 +98,9 @@ type tuning struct {
 	// sleep, when set, replaces the real waits of the provider's own loops
 	// (not the client's retries): tests record them instead of waiting.
 	sleep func(ctx context.Context, d time.Duration) bool
+	// now, when set, replaces the clock that dates rotations and tells when a
+	// rotated-out key's overlap has passed: tests move it instead of waiting.
+	now func() time.Time
 }
 
 // wait waits for d or until ctx ends, and reports whether it waited the whole

@@ -36,6 +36,7 @@ func TestCollections_writesInvalidateTheScopesList(t *testing.T) {
 			return map[string]any{"id": k.ID, "repo_id": "repo-1", "name": "before", "ai_type": "OPENAI", "key": k.Key,
 				"keepers": map[string]string{}, "created_at": "2026-01-01T00:00:00.000Z"}
 		}},
+		{rotatingKeyType, rotatingKeyBeside},
 		{"flashback_ai_llm", func(t *testing.T, c *client.Client) map[string]any {
 			id, err := c.AILLMs.Create(context.Background(), client.CreateAILLMRequest{WorkspaceID: testWorkspaceID,
 				Name: "before", AIType: "OPENAI", Endpoint: "https://api.openai.com/v1", Secret: "sk-1"})
@@ -211,6 +212,7 @@ func TestHarness_checksEveryCollection(t *testing.T) {
 	objects := map[string]*terraform.ResourceState{
 		"flashback_repo_ai_apikey": {Type: "flashback_repo_ai_apikey", Primary: &terraform.InstanceState{ID: key.ID,
 			Attributes: map[string]string{"repo_id": "repo-1", "name": "k", "ai_type": "OPENAI", "key": key.Key, "secret": key.Secret}}},
+		rotatingKeyType: rotatingKeyState(t, c),
 		"flashback_ai_llm": {Type: "flashback_ai_llm", Primary: &terraform.InstanceState{ID: llm,
 			Attributes: map[string]string{"workspace_id": testWorkspaceID, "name": "l", "ai_type": "OPENAI", "endpoint": "https://api.openai.com/v1"}}},
 		"flashback_ai_policy": {Type: "flashback_ai_policy", Primary: &terraform.InstanceState{ID: policy.ID,

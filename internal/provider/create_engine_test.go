@@ -37,6 +37,7 @@ func TestCreateEngine_everyCollectionGivesUpWithinTheBound(t *testing.T) {
 			_, diags := (&repoAIAPIKeyResource{data: data}).createKey(context.Background(), "repo-1", "never", client.AITypeOpenAI)
 			return diags
 		}},
+		{"AI API key rotation", emulator.OpCreate, client.DefaultMaxRetries + 1, rotationCreate},
 		{"AI LLM configuration", emulator.OpLLMCreate, client.DefaultMaxRetries + 1, func(data *providerData) diag.Diagnostics {
 			_, diags := (&aiLLMResource{data: data}).createLLM(context.Background(), client.CreateAILLMRequest{
 				WorkspaceID: testWorkspaceID, Name: "never", AIType: "OPENAI", Endpoint: "https://api.openai.com/v1", Secret: "sk-1"})

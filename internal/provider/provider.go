@@ -276,6 +276,7 @@ func (p *flashbackProvider) Resources(_ context.Context) []func() resource.Resou
 		newAIPolicyResource,
 		newWorkspaceResource,
 		newRepoResource,
+		newRepoAIAPIKeyRotatingResource,
 	}
 }
 
@@ -288,6 +289,7 @@ func (p *flashbackProvider) ListResources(_ context.Context) []func() list.ListR
 		newAIPolicyListResource,
 		newWorkspaceListResource,
 		newRepoListResource,
+		newRepoAIAPIKeyRotatingListResource,
 	}
 }
 

@@ -290,6 +290,7 @@ var collectionChecks = map[string]collectionCheck{
 			return out
 		},
 	},
+	rotatingKeyType: rotatingKeyCheck,
 	"flashback_ai_policy": {
 		scope: func(a map[string]string) string {
 			return client.AIPolicyScopeKey(a["org_id"], a["workspace_id"], a["repo_id"])
@@ -411,6 +412,14 @@ func (e *testEnv) checkKeysLive(s *terraform.State) error {
 	}
 	inState := 0
 	for addr, rs := range s.RootModule().Resources {
+		if rs.Type == rotatingKeyType {
+			n, err := checkRotatingKeysLive(addr, rs, live)
+			inState += n
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if rs.Type != "flashback_repo_ai_apikey" {
 			continue
 		}
