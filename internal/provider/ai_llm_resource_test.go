@@ -641,6 +641,8 @@ func TestAccAILLM_validation(t *testing.T) {
 	testPlanErrors(t, env.testEnv, []planErrorCase{
 		{"noSecret", with(func(c *llmCfg) { c.secret = "" }),
 			regexp.MustCompile(`(?s)Missing Attribute Configuration.*Exactly one of these attributes must be configured:\s+\[secret_wo,secret\]`)},
+		{"blankName", with(func(c *llmCfg) { c.name = "   " }),
+			regexp.MustCompile(`(?s)Attribute name must not be empty or only white space`)},
 		{"badAIType", with(func(c *llmCfg) { c.aiType = "openai" }),
 			regexp.MustCompile(`(?s)ai_type.*value must be one of.*"OPENAI".*got: "openai"`)},
 		{"relativeEndpoint", with(func(c *llmCfg) { c.endpoint = "api.openai.com/v1" }),

@@ -666,6 +666,8 @@ func TestAccAIPolicy_validation(t *testing.T) {
 			errorRE(`action_type .* one of: \["log" "alert" "block"\], got: "2"`)},
 		{"empty name", with(func(a *policyArgs) { a.name = ""; a.extra = "  name = \"\"\n" }),
 			errorRE(`name .* at least 1`)},
+		{"blank name", with(func(a *policyArgs) { a.name = " \t " }),
+			errorRE(`name must not be empty or only white space`)},
 		{"empty workspace_id", with(func(a *policyArgs) { a.extra = "  workspace_id = \"\"\n" }),
 			errorRE(`workspace_id .* at least 1`)},
 		{"missing content", with(func(a *policyArgs) { a.content = "" }),
