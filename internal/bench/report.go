@@ -158,7 +158,7 @@ func (r *report) repoMarkdown(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "\nRepositories: N `flashback_repo` (no bucket, no LLM connection) spread over %d workspaces, "+
 		"`-parallelism=%d`, median of %d runs (the plan of %d). A rename is one `PUT` of the whole repository, "+
-		"read back with a list of its workspace. repo lists is `GET /repo`: a refresh sends one per workspace however "+
+		"read back with a list of its workspace sent after it (read-backs that go out together may share one). repo lists is `GET /repo`: a refresh sends one per workspace however "+
 		"many repositories it holds. The repositories have no floor (the no-op provider has no repository "+
 		"resource) and no target.\n\n",
 		r.opts.repoWorkspaces, r.opts.parallelism, r.opts.runs, r.opts.runs*r.opts.planRepeats)
