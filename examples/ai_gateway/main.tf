@@ -1,7 +1,10 @@
-# A governed AI gateway in one apply: the workspace and repository are looked
-# up by name, an OpenAI connection is created with a write-only secret, an
-# organization-wide and a repository policy govern the traffic, and two apps
-# get AI API keys.
+# A governed AI gateway from an empty organization, in one apply: a workspace,
+# an OpenAI connection with a write-only secret, a repository that serves it,
+# an organization-wide and a repository policy that govern the traffic, and
+# AI API keys for two apps. Everything references what it depends on, so
+# `terraform destroy` removes it in the right order: the keys, the policies
+# and the repository first, then the connection (Flashback refuses to delete a
+# connection while a repository uses it), the workspace last.
 terraform {
   # Write-only attributes and ephemeral variables: Terraform 1.11 or later.
   required_version = ">= 1.11"
@@ -17,13 +20,13 @@ terraform {
 provider "flashback" {}
 
 variable "workspace_name" {
-  description = "The Flashback workspace that holds the repository."
+  description = "The name of the Flashback workspace to create."
   type        = string
-  default     = "Production"
+  default     = "AI gateway"
 }
 
 variable "repo_name" {
-  description = "The repository that exposes the gateway to applications."
+  description = "The repository that exposes the gateway to applications: unique within the organization."
   type        = string
   default     = "assistant"
 }
@@ -41,22 +44,28 @@ variable "openai_api_key_version" {
   default     = 1
 }
 
-data "flashback_workspace" "this" {
+resource "flashback_workspace" "this" {
   name = var.workspace_name
 }
 
-data "flashback_repo" "this" {
-  workspace_id = data.flashback_workspace.this.id
-  name         = var.repo_name
-}
-
 resource "flashback_ai_llm" "openai" {
-  workspace_id      = data.flashback_workspace.this.id
+  workspace_id      = flashback_workspace.this.id
   name              = "openai"
   ai_type           = "OPENAI"
   endpoint          = "https://api.openai.com/v1"
   secret_wo         = var.openai_api_key
   secret_wo_version = var.openai_api_key_version
+}
+
+# A repository for AI traffic alone: no bucket, one LLM connection. Terraform
+# owns the whole ai_llm_ids set: a connection attached in the console is
+# detached by the next apply unless its ID is added here.
+resource "flashback_repo" "this" {
+  workspace_id = flashback_workspace.this.id
+  name         = var.repo_name
+  storage_type = "S3"
+  mode         = "NORMAL"
+  ai_llm_ids   = [flashback_ai_llm.openai.id]
 }
 
 # Applies to every workspace and repository of the organization (org_id
@@ -70,8 +79,8 @@ resource "flashback_ai_policy" "no_personal_data" {
 
 # Applies to this repository only, on top of the organization's policies.
 resource "flashback_ai_policy" "no_secrets" {
-  workspace_id = data.flashback_workspace.this.id
-  repo_id      = data.flashback_repo.this.id
+  workspace_id = flashback_workspace.this.id
+  repo_id      = flashback_repo.this.id
   name         = "No credentials in prompts"
   content      = "Alert when a prompt contains what looks like a password, an API key or a private key."
   risk_type    = "MEDIUM"
@@ -81,16 +90,20 @@ resource "flashback_ai_policy" "no_secrets" {
 resource "flashback_repo_ai_apikey" "app" {
   for_each = toset(["web", "batch"])
 
-  repo_id = data.flashback_repo.this.id
+  repo_id = flashback_repo.this.id
   name    = "assistant-${each.key}"
   ai_type = "OPENAI"
 }
 
-# Repository writes are not in the provider yet: attach the connection to the
-# repository in the Flashback console. The lookup shows what is attached.
-output "openai_attached_to_repo" {
-  description = "Whether the repository already exposes the OpenAI connection."
-  value       = contains(data.flashback_repo.this.ai_llm_ids, flashback_ai_llm.openai.id)
+output "gateway" {
+  description = "What the apps and the console need: the workspace, the repository and the LLM connection it serves, never a secret."
+  value = {
+    workspace_id = flashback_workspace.this.id
+    repo_id      = flashback_repo.this.id
+    repo_name    = flashback_repo.this.name
+    llm_id       = flashback_ai_llm.openai.id
+    ai_llm_ids   = flashback_repo.this.ai_llm_ids
+  }
 }
 
 output "app_keys" {

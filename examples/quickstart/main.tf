@@ -1,7 +1,9 @@
 # The quickstart that `make demo` applies against the local Flashback emulator:
-# a governed AI gateway. The workspace and repository are looked up by name; an
-# OpenAI connection, an organization-wide policy, a repository policy and three
-# AI API keys are created. It works the same against the real Flashback API.
+# a governed AI gateway from an empty organization, in one apply. A workspace,
+# an OpenAI connection, a repository that serves it, an organization-wide and
+# a repository policy and three AI API keys are created; `terraform destroy`
+# removes them in the right order, which the references give. It works the
+# same against the real Flashback API.
 terraform {
   required_version = ">= 1.5"
 
@@ -16,17 +18,12 @@ terraform {
 # so that the token never appears in the configuration or the state.
 provider "flashback" {}
 
-data "flashback_workspace" "this" {
+resource "flashback_workspace" "this" {
   name = var.workspace_name
 }
 
-data "flashback_repo" "this" {
-  workspace_id = data.flashback_workspace.this.id
-  name         = var.repo_name
-}
-
 resource "flashback_ai_llm" "openai" {
-  workspace_id = data.flashback_workspace.this.id
+  workspace_id = flashback_workspace.this.id
   name         = "quickstart-openai"
   ai_type      = "OPENAI"
   endpoint     = "https://api.openai.com/v1"
@@ -38,6 +35,17 @@ resource "flashback_ai_llm" "openai" {
   secret            = var.write_only ? null : var.openai_api_key
 }
 
+# The repository applications call: AI traffic alone (no bucket), served by the
+# OpenAI connection above. Flashback refuses to delete a connection that a
+# repository uses; the reference makes Terraform destroy the repository first.
+resource "flashback_repo" "this" {
+  workspace_id = flashback_workspace.this.id
+  name         = var.repo_name
+  storage_type = "S3"
+  mode         = "NORMAL"
+  ai_llm_ids   = [flashback_ai_llm.openai.id]
+}
+
 resource "flashback_ai_policy" "no_personal_data" {
   name        = "quickstart: no personal data"
   content     = "Do not allow prompts or answers that contain personal data."
@@ -46,8 +54,8 @@ resource "flashback_ai_policy" "no_personal_data" {
 }
 
 resource "flashback_ai_policy" "repo_alerts" {
-  workspace_id = data.flashback_workspace.this.id
-  repo_id      = data.flashback_repo.this.id
+  workspace_id = flashback_workspace.this.id
+  repo_id      = flashback_repo.this.id
   name         = "quickstart: credentials in prompts"
   content      = "Alert when a prompt contains what looks like a password or an API key."
   risk_type    = "MEDIUM"
@@ -67,7 +75,7 @@ locals {
 resource "flashback_repo_ai_apikey" "demo" {
   for_each = local.keys
 
-  repo_id = data.flashback_repo.this.id
+  repo_id = flashback_repo.this.id
   name    = lookup(var.renames, each.key, "quickstart-${each.key}")
   ai_type = each.value
 }

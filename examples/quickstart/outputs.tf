@@ -1,8 +1,10 @@
 output "gateway" {
-  description = "What the quickstart created around the keys: never a secret."
+  description = "What the quickstart created around the keys, and the LLM connections the repository serves: never a secret."
   value = {
-    workspace_id   = data.flashback_workspace.this.id
-    repo_id        = data.flashback_repo.this.id
+    workspace_id   = flashback_workspace.this.id
+    repo_id        = flashback_repo.this.id
+    repo_name      = flashback_repo.this.name
+    repo_llm_ids   = flashback_repo.this.ai_llm_ids
     llm_id         = flashback_ai_llm.openai.id
     org_policy_id  = flashback_ai_policy.no_personal_data.id
     repo_policy_id = flashback_ai_policy.repo_alerts.id

@@ -1,13 +1,13 @@
 variable "workspace_name" {
-  description = "The Flashback workspace that holds the repository."
+  description = "The name of the Flashback workspace the quickstart creates."
   type        = string
-  default     = "Production"
+  default     = "Quickstart"
 }
 
 variable "repo_name" {
-  description = "The repository the keys and the repository policy belong to."
+  description = "The name of the repository the quickstart creates, which serves the OpenAI connection and holds the keys: unique within the organization."
   type        = string
-  default     = "assistant"
+  default     = "quickstart-gateway"
 }
 
 variable "openai_api_key" {

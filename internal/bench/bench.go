@@ -87,6 +87,10 @@ type options struct {
 	planRepeats int
 	repos       int
 	parallelism int
+	// repoNs are the numbers of flashback_repo resources measured, spread over
+	// repoWorkspaces workspaces; none skips the repositories.
+	repoNs         []int
+	repoWorkspaces int
 	// root is the module root; "" finds it with `go env GOMOD`.
 	root string
 	// log receives progress; the report is returned, not logged.
@@ -98,8 +102,10 @@ type sample struct {
 	wall time.Duration
 	// requests by method, response bytes and new connections, at the emulator.
 	get, post, put, del int
-	respBytes           int64
-	conns               int
+	// repoLists counts GET /repo, the lists a refresh of repositories sends.
+	repoLists int
+	respBytes int64
+	conns     int
 	// peakRSS is the largest peak resident memory of the provider processes
 	// the phase started, in bytes; 0 where there is none or it is unmeasured.
 	peakRSS int64
@@ -115,10 +121,21 @@ type result struct {
 	by      map[kind]sample
 }
 
+// repoResult is one (N, latency, phase) row of the repositories: the median
+// of each measure over the runs (and the plan's repeats). The repositories
+// have no floor: the no-op provider has no repository resource.
+type repoResult struct {
+	n       int
+	latency time.Duration
+	phase   phase
+	s       sample
+}
+
 type report struct {
-	opts    options
-	results []result
-	machine string
+	opts        options
+	results     []result
+	repoResults []repoResult
+	machine     string
 }
 
 // run builds the providers, then measures every phase for every N and kind.
@@ -147,6 +164,13 @@ func run(ctx context.Context, opts options) (*report, error) {
 			return nil, err
 		}
 		rep.results = append(rep.results, rows...)
+	}
+	for _, n := range opts.repoNs {
+		rows, err := b.measureRepos(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		rep.repoResults = append(rep.repoResults, rows...)
 	}
 	return rep, nil
 }
@@ -285,6 +309,104 @@ resource "terraform_data" "k" {
 	}
 }
 
+func (b *bench) workspaceIDs() []string {
+	ids := make([]string, b.opts.repoWorkspaces)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("bench-ws-%d", i+1)
+	}
+	return ids
+}
+
+// repoConfig is a root module with var.n AI-only repositories spread over the
+// workspaces, whose names end in var.suffix.
+func (b *bench) repoConfig() string {
+	ws := make([]string, b.opts.repoWorkspaces)
+	for i, w := range b.workspaceIDs() {
+		ws[i] = strconv.Quote(w)
+	}
+	return `variable "n" {
+  type = number
+}
+
+variable "suffix" {
+  type    = string
+  default = ""
+}
+
+locals {
+  workspaces = [` + strings.Join(ws, ", ") + `]
+}
+
+terraform {
+  required_providers {
+    flashback = { source = "flashbacknetwork/flashback" }
+  }
+}
+
+resource "flashback_repo" "r" {
+  count        = var.n
+  workspace_id = local.workspaces[count.index % length(local.workspaces)]
+  name         = "bench-repo-${count.index}${var.suffix}"
+  storage_type = "S3"
+  mode         = "NORMAL"
+}
+`
+}
+
+// measureRepos measures n repositories through every phase at every latency,
+// each latency in turn within a phase, as schedule orders the keys' series.
+func (b *bench) measureRepos(ctx context.Context, n int) ([]repoResult, error) {
+	var all []series
+	emus := map[time.Duration]*emulator.Server{}
+	baseURLs := map[time.Duration]string{}
+	dirs := map[time.Duration]string{}
+	for _, lat := range b.opts.latencies {
+		emu, baseURL, stop, err := b.startEmulatorWith(emulator.Options{Token: b.token, Workspaces: b.workspaces(), Latency: lat})
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		emus[lat], baseURLs[lat] = emu, baseURL
+		all = append(all, series{kind: kindFlashback, latency: lat})
+		dir := filepath.Join(b.work, fmt.Sprintf("repos-n%d-%s", n, lat))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(b.repoConfig()), 0o644); err != nil {
+			return nil, err
+		}
+		dirs[lat] = dir
+	}
+	samples := map[phase]map[time.Duration][]sample{}
+	for _, p := range phases {
+		samples[p] = map[time.Duration][]sample{}
+	}
+	for _, st := range schedule(b.opts.runs, b.opts.planRepeats, all) {
+		lat := st.series.latency
+		smp, err := b.measurePhase(ctx, emus[lat], baseURLs[lat], dirs[lat], kindFlashback, st.phase, n)
+		if err != nil {
+			return nil, fmt.Errorf("measuring %s %s of %d repositories: %w", st.series, st.phase, n, err)
+		}
+		b.logf("repos N=%d run %d/%d: %s %s: %s (%d repo lists)", n, st.run, b.opts.runs, st.series, st.phase, seconds(smp.wall), smp.repoLists)
+		samples[st.phase][lat] = append(samples[st.phase][lat], smp)
+	}
+	var rows []repoResult
+	for _, lat := range b.opts.latencies {
+		for _, p := range phases {
+			rows = append(rows, repoResult{n: n, latency: lat, phase: p, s: medianSample(samples[p][lat])})
+		}
+	}
+	return rows, nil
+}
+
+func (b *bench) workspaces() []emulator.Workspace {
+	var ws []emulator.Workspace
+	for _, id := range b.workspaceIDs() {
+		ws = append(ws, emulator.Workspace{ID: id, Name: id})
+	}
+	return ws
+}
+
 // step is one measurement of a run: one series through one phase.
 type step struct {
 	run    int
@@ -377,9 +499,15 @@ func (b *bench) measureN(ctx context.Context, n int) ([]result, error) {
 	return rows, nil
 }
 
-// startEmulator serves a fresh emulator with the given latency on loopback.
+// startEmulator serves a fresh emulator with the keys' repos and the given
+// latency on loopback.
 func (b *bench) startEmulator(latency time.Duration) (*emulator.Server, string, func(), error) {
-	emu, err := emulator.New(emulator.Options{Token: b.token, Repos: b.repoIDs(), Latency: latency})
+	return b.startEmulatorWith(emulator.Options{Token: b.token, Repos: b.repoIDs(), Latency: latency})
+}
+
+// startEmulatorWith serves a fresh emulator with opts on loopback.
+func (b *bench) startEmulatorWith(opts emulator.Options) (*emulator.Server, string, func(), error) {
+	emu, err := emulator.New(opts)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -438,6 +566,7 @@ func (b *bench) measurePhase(ctx context.Context, emu *emulator.Server, baseURL,
 		post:      emu.Requests(http.MethodPost, ""),
 		put:       emu.Requests(http.MethodPut, ""),
 		del:       emu.Requests(http.MethodDelete, ""),
+		repoLists: emu.Requests(http.MethodGet, emulator.OpRepoList),
 		respBytes: emu.ResponseBytes(),
 		conns:     emu.Connections(),
 	}
@@ -492,6 +621,7 @@ func medianSample(ss []sample) sample {
 		post:      int(med(func(s sample) int64 { return int64(s.post) })),
 		put:       int(med(func(s sample) int64 { return int64(s.put) })),
 		del:       int(med(func(s sample) int64 { return int64(s.del) })),
+		repoLists: int(med(func(s sample) int64 { return int64(s.repoLists) })),
 		respBytes: med(func(s sample) int64 { return s.respBytes }),
 		conns:     int(med(func(s sample) int64 { return int64(s.conns) })),
 		peakRSS:   med(func(s sample) int64 { return s.peakRSS }),

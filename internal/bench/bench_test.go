@@ -31,9 +31,11 @@ func TestBench_smallRun(t *testing.T) {
 		}
 	}
 	const n, repos = 4, 3
+	const repoN, workspaces = 6, 2
 	latencies := []time.Duration{time.Millisecond, 2 * time.Millisecond}
 	rep, err := run(context.Background(), options{
 		terraform: tf, ns: []int{n}, latencies: latencies, runs: 1, planRepeats: 2, repos: repos, parallelism: 10,
+		repoNs: []int{repoN}, repoWorkspaces: workspaces,
 		log: testLog{t},
 	})
 	if err != nil {
@@ -89,8 +91,41 @@ func TestBench_smallRun(t *testing.T) {
 		}
 	}
 
+	// The repositories: a create is one POST and reads nothing back; every
+	// other phase refreshes with one list per workspace, and sends nothing
+	// else but its writes, except that each PUT is read back with a list of
+	// its workspace sent after it (flashback_repo's docs: "read back after
+	// each"), which read-backs that go out together may share: a rename
+	// sends between one and repoN lists more than the refresh.
+	if len(rep.repoResults) != len(phases)*len(latencies) {
+		t.Fatalf("%d repository rows, want one per latency and phase (%d)", len(rep.repoResults), len(phases)*len(latencies))
+	}
+	wantRepos := map[phase]struct{ lists, post, put, del int }{
+		phaseCreate:  {post: repoN},
+		phasePlan:    {lists: workspaces},
+		phaseRename:  {lists: workspaces + repoN, put: repoN}, // at most
+		phaseDestroy: {lists: workspaces, del: repoN},
+	}
+	for i, res := range rep.repoResults {
+		if res.n != repoN || res.latency != latencies[i/len(phases)] || res.phase != phases[i%len(phases)] {
+			t.Errorf("repository row %d is N=%d %v %q, want N=%d %v %q", i, res.n, res.latency, res.phase, repoN, latencies[i/len(phases)], phases[i%len(phases)])
+		}
+		s, w := res.s, wantRepos[res.phase]
+		if res.phase == phaseRename && s.repoLists > workspaces && s.repoLists <= workspaces+repoN {
+			w.lists = s.repoLists
+		}
+		if got := [5]int{s.repoLists, s.get, s.post, s.put, s.del}; got != [5]int{w.lists, w.lists, w.post, w.put, w.del} {
+			t.Errorf("repositories %s: repo lists, GET, POST, PUT, DELETE = %v, want %v", res.phase, got, [5]int{w.lists, w.lists, w.post, w.put, w.del})
+		}
+		if s.wall <= 0 {
+			t.Errorf("repositories %s: no wall time", res.phase)
+		}
+	}
+
 	md := rep.markdown()
 	for _, line := range []string{
+		"| 6 | 1ms | plan (refresh) | ", "| 6 | 2ms | apply (create) | ",
+		"N `flashback_repo` (no bucket, no LLM connection) spread over 2 workspaces",
 		"| 4 | 1ms | apply (create) |", "| 4 | 1ms | plan (refresh) |", "| 4 | 1ms | apply (rename) |", "| 4 | 1ms | destroy |",
 		"| 4 | 2ms | apply (create) |", "| 4 | 2ms | destroy |",
 		"plan (refresh) of 4 keys in 3 repos at 1ms ≤ 1.10 × (no-op floor + 1ms)",

@@ -146,7 +146,30 @@ func (r *report) markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | **%s** |\n", t.name, t.measured, t.limit, verdict)
 	}
+	r.repoMarkdown(&b)
 	return b.String()
+}
+
+// repoMarkdown renders the repositories' rows, if any were measured. They have
+// no floor and no target: what they pin is the number of lists.
+func (r *report) repoMarkdown(b *strings.Builder) {
+	if len(r.repoResults) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nRepositories: N `flashback_repo` (no bucket, no LLM connection) spread over %d workspaces, "+
+		"`-parallelism=%d`, median of %d runs (the plan of %d). A rename is one `PUT` of the whole repository, "+
+		"read back with a list of its workspace sent after it (read-backs that go out together may share one). repo lists is `GET /repo`: a refresh sends one per workspace however "+
+		"many repositories it holds. The repositories have no floor (the no-op provider has no repository "+
+		"resource) and no target.\n\n",
+		r.opts.repoWorkspaces, r.opts.parallelism, r.opts.runs, r.opts.runs*r.opts.planRepeats)
+	b.WriteString("| N repos | latency | phase | flashback | repo lists | GET | POST | PUT | DELETE | bytes | conns | peak RSS flashback |\n")
+	b.WriteString("|--:|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, res := range r.repoResults {
+		s := res.s
+		fmt.Fprintf(b, "| %d | %v | %s | %s | %d | %d | %d | %d | %d | %s | %d | %s |\n",
+			res.n, res.latency, res.phase, seconds(s.wall), s.repoLists, s.get, s.post, s.put, s.del,
+			byteSize(s.respBytes), s.conns, rss(s.peakRSS))
+	}
 }
 
 func ratio(a, b time.Duration) string {

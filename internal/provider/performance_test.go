@@ -299,3 +299,96 @@ func TestAccPerformance_refreshSeesRenames(t *testing.T) {
 		},
 	})
 }
+
+// perfRepos is the issue's count: 50 repositories in 2 workspaces.
+const perfRepos = 50
+
+// perfReposConfig declares n AI-only repositories spread round-robin over the
+// two seeded workspaces, named perf-repo-<i>.
+func perfReposConfig(n int) string {
+	return fmt.Sprintf(`
+locals {
+  workspaces = [%q, %q]
+}
+
+resource "flashback_repo" "r" {
+  count        = %d
+  workspace_id = local.workspaces[count.index %% length(local.workspaces)]
+  name         = "perf-repo-${count.index}"
+  storage_type = "S3"
+  mode         = "NORMAL"
+}
+`, testWorkspaceID, testWorkspace2ID, n)
+}
+
+// Creating 50 repositories in 2 workspaces costs 50 creates and no list: a
+// create is one round trip, read back by the next refresh. That refresh costs
+// exactly 2 lists, one per workspace, whatever the number of repositories, and
+// no other request.
+func TestAccPerformance_repoRefreshListsEachWorkspaceOnce(t *testing.T) {
+	env := newPerformanceEnv(t, 0)
+	emu := env.emu
+	var configures atomic.Int32
+	cfg := env.config(perfReposConfig(perfRepos))
+	reset := func() {
+		emu.ResetCounters()
+		configures.Store(0)
+	}
+	counts := func(getLists, gets, posts, puts, deletes int) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			got := [5]int{
+				emu.Requests(http.MethodGet, emulator.OpRepoList), emu.Requests(http.MethodGet, ""),
+				emu.Requests(http.MethodPost, ""), emu.Requests(http.MethodPut, ""), emu.Requests(http.MethodDelete, ""),
+			}
+			if want := [5]int{getLists, gets, posts, puts, deletes}; got != want {
+				return fmt.Errorf("repo lists, GET, POST, PUT, DELETE = %v, want %v", got, want)
+			}
+			return nil
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: perfFactories(&configures),
+		CheckDestroy:             env.checkDestroyed(t),
+		Steps: []resource.TestStep{
+			{
+				// terraform plan (nothing to read) and terraform apply of 50
+				// creates: 50 POST /repo, no list.
+				PreConfig: reset,
+				Config:    cfg,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					counts(0, 0, perfRepos, 0, 0),
+					func(*terraform.State) error {
+						if n := emu.Requests(http.MethodPost, emulator.OpRepoCreate); n != perfRepos {
+							return fmt.Errorf("%d repository creates, want %d", n, perfRepos)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// terraform refresh: one configuration reads the 50
+				// repositories with one list per workspace.
+				PreConfig:    reset,
+				RefreshState: true,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					counts(2, 2, 0, 0, 0),
+					func(*terraform.State) error {
+						if n := configures.Load(); n != 1 {
+							return fmt.Errorf("terraform refresh configured the provider %d times, want 1", n)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// terraform plan refreshes the same way and plans nothing.
+				PreConfig: reset,
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: counts(2, 2, 0, 0, 0),
+			},
+		},
+	})
+}

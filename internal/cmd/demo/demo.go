@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -40,11 +39,10 @@ const (
 	renamedName  = "quickstart-chat-renamed"
 	renameFile   = "rename.tfvars.json"
 
-	// The workspace and repository the quickstart looks up by name: its
-	// variables' defaults.
-	workspaceID   = "demo-workspace"
-	workspaceName = "Production"
-	repoName      = "assistant"
+	// The workspace and repository the quickstart creates: its variables'
+	// defaults.
+	workspaceName = "Quickstart"
+	repoName      = "quickstart-gateway"
 
 	// openAIKey stands in for the upstream OpenAI API key the quickstart's LLM
 	// connection sends to Flashback. The emulator never calls out; a real
@@ -57,8 +55,7 @@ const (
 type options struct {
 	terraform string
 	// dir holds everything the demo writes; it persists between runs.
-	dir    string
-	repoID string
+	dir string
 	// root is the module root, with main.go and examples/; "" finds it with
 	// `go env GOMOD`, so that the demo runs from anywhere in the module.
 	root string
@@ -161,8 +158,8 @@ func (d *demo) cliTakesWriteOnly(ctx context.Context) (bool, error) {
 // first run creates the keys, a later one renames back the key that the run
 // before renamed. It returns the keys as they then are.
 func (d *demo) applyBaseNames(ctx context.Context) (map[string]demoKey, error) {
-	d.header("Step 1/2: apply " + exampleDir + " (the first run looks up the workspace and repo by name and creates an OpenAI " +
-		"connection, two policies and 3 keys; a later run renames the " + renamedLabel + " key back)")
+	d.header("Step 1/2: apply " + exampleDir + " (the first run creates the whole gateway in an empty organization: a workspace, " +
+		"an OpenAI connection, a repository that serves it, two policies and 3 keys; a later run renames the " + renamedLabel + " key back)")
 	if _, err := d.apply(ctx); err != nil {
 		return nil, err
 	}
@@ -205,9 +202,6 @@ func newDemo(ctx context.Context, o options) (*demo, error) {
 		o.out = io.Discard
 	}
 	o.out = &lockedWriter{w: o.out}
-	if o.repoID == "" {
-		return nil, errors.New("no repo id: pass -repo with any non-empty id")
-	}
 	tf, err := exec.LookPath(o.terraform)
 	if err != nil {
 		return nil, fmt.Errorf("find the Terraform CLI %q: %w; pass -terraform with its path, or run `make demo`, which builds one", o.terraform, err)
@@ -285,14 +279,14 @@ func (d *demo) writeCLIConfig() error {
 	return devcli.WriteCLIConfig(d.paths.cliConfig, d.paths.bin, providerSource)
 }
 
-// startEmulator serves the emulator on a free loopback port. Its keys persist
-// in the data file, so a later run finds the keys the state refers to.
+// startEmulator serves the emulator on a free loopback port. It starts with
+// the organization alone, as `flashback-emulator -empty` does: the quickstart
+// creates everything else. What it holds persists in the data file, so a later
+// run finds what the state refers to.
 func (d *demo) startEmulator() (baseURL string, stop func(), err error) {
 	emu, err := emulator.New(emulator.Options{
-		Token:          d.opts.token,
-		Workspaces:     []emulator.Workspace{{ID: workspaceID, Name: workspaceName}},
-		WorkspaceRepos: []emulator.Repo{{ID: d.opts.repoID, Name: repoName, WorkspaceID: workspaceID}},
-		DataFile:       d.paths.dataFile,
+		Token:    d.opts.token,
+		DataFile: d.paths.dataFile,
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("start the Flashback emulator: %w; delete %s (and %s) to start afresh", err, d.paths.dataFile, d.paths.work)
@@ -309,8 +303,11 @@ func (d *demo) startEmulator() (baseURL string, stop func(), err error) {
 		_ = srv.Shutdown(ctx)
 	}
 	baseURL = "http://" + ln.Addr().String()
-	d.say("Flashback emulator serving workspace %q (%s) with repo %q (%s) at %s; what it holds is kept in %s",
-		workspaceName, workspaceID, repoName, d.opts.repoID, baseURL, d.paths.dataFile)
+	held := "an empty organization: no workspace, repository or LLM connection yet"
+	if ws := emu.Workspaces(); len(ws) > 0 {
+		held = fmt.Sprintf("what the previous run left (%d workspace(s), %d repository(ies))", len(ws), len(emu.Repos("")))
+	}
+	d.say("Flashback emulator serving %s at %s; what it holds is kept in %s", held, baseURL, d.paths.dataFile)
 	return baseURL, stop, nil
 }
 
@@ -392,28 +389,53 @@ func (d *demo) apply(ctx context.Context, extraArgs ...string) (string, error) {
 }
 
 // printGateway prints the quickstart's "gateway" output: the IDs of what it
-// created around the keys, never a secret.
+// created around the keys, never a secret. It fails unless the repository
+// serves the LLM connection the quickstart created.
 func (d *demo) printGateway(ctx context.Context) error {
 	var out bytes.Buffer
 	if err := d.terraformCmd(ctx, &out, "output", "-json", "gateway"); err != nil {
 		return err
 	}
-	var gateway map[string]string
+	var gateway struct {
+		WorkspaceID  string   `json:"workspace_id"`
+		RepoID       string   `json:"repo_id"`
+		RepoName     string   `json:"repo_name"`
+		RepoLLMIDs   []string `json:"repo_llm_ids"`
+		LLMID        string   `json:"llm_id"`
+		OrgPolicyID  string   `json:"org_policy_id"`
+		RepoPolicyID string   `json:"repo_policy_id"`
+	}
 	if err := json.Unmarshal(out.Bytes(), &gateway); err != nil {
 		return fmt.Errorf("parse `terraform output -json gateway`: %w", err)
 	}
-	names := slices.Sorted(maps.Keys(gateway))
+	if err := checkServes(gateway.RepoLLMIDs, gateway.LLMID); err != nil {
+		return fmt.Errorf("repository %s (%s): %w", gateway.RepoName, gateway.RepoID, err)
+	}
 	fmt.Fprintln(d.opts.out)
 	tw := tabwriter.NewWriter(d.opts.out, 0, 0, 2, ' ', 0)
-	for _, name := range names {
-		fmt.Fprintf(tw, "%s\t%s\n", name, gateway[name])
-	}
+	fmt.Fprintln(tw, "WHAT\tADDRESS\tID")
+	fmt.Fprintf(tw, "workspace %q\tflashback_workspace.this\t%s\n", workspaceName, gateway.WorkspaceID)
+	fmt.Fprintf(tw, "LLM connection (OpenAI)\tflashback_ai_llm.openai\t%s\n", gateway.LLMID)
+	fmt.Fprintf(tw, "repository %q\tflashback_repo.this\t%s\n", gateway.RepoName, gateway.RepoID)
+	fmt.Fprintf(tw, "  serves (ai_llm_ids)\t\t%s\n", strings.Join(gateway.RepoLLMIDs, ", "))
+	fmt.Fprintf(tw, "policy, organization-wide\tflashback_ai_policy.no_personal_data\t%s\n", gateway.OrgPolicyID)
+	fmt.Fprintf(tw, "policy, this repository\tflashback_ai_policy.repo_alerts\t%s\n", gateway.RepoPolicyID)
 	_ = tw.Flush()
 	secretWhere := "sent as secret_wo: it is in neither the state nor the plan"
 	if !d.writeOnly {
 		secretWhere = "kept in the state as secret (this CLI predates write-only attributes)"
 	}
 	d.say("(the OpenAI key of the LLM connection was %s)", secretWhere)
+	d.say("Verified: the repository serves the LLM connection this apply created, with no step in the console.")
+	return nil
+}
+
+// checkServes fails unless a repository's ai_llm_ids are exactly the one LLM
+// connection the quickstart created.
+func checkServes(repoLLMIDs []string, llmID string) error {
+	if llmID == "" || len(repoLLMIDs) != 1 || repoLLMIDs[0] != llmID {
+		return fmt.Errorf("serves the LLM connections %q, want exactly the one the quickstart created (%q)", repoLLMIDs, llmID)
+	}
 	return nil
 }
 
@@ -517,7 +539,7 @@ func (d *demo) printWhereThingsLive() {
 	work := filepath.Join(dir, "work")
 	d.header("Done. Everything lives in " + dir + "/ (git-ignored)")
 	d.say(`  %-30s the Terraform state (it holds the secrets: keep real state private)
-  %-30s the emulator's keys, secrets included (mode 0600)
+  %-30s the emulator's data: workspace, LLM connection, repository, policies, keys, secrets included (mode 0600)
   %-30s the provider binary, used through dev_overrides in %s
 
 Look around (the Terraform CLI configuration points at the provider built above):
@@ -527,12 +549,12 @@ Look around (the Terraform CLI configuration points at the provider built above)
   %s -chdir=%s output keys
   %s -chdir=%s output -json secrets    # prints the secrets
 
-Plan against the emulator again (it stopped with the demo; any token works with the saved keys):
-  in a new terminal:  go run ./internal/cmd/flashback-emulator -token dev-token -workspace %s=%s \\
-                        -workspace-repo %s:%s=%s -data %s
+Plan against the emulator again (it stopped with the demo; any token works with the saved data):
+  in a new terminal:  go run ./internal/cmd/flashback-emulator -token dev-token -empty -data %s
   in the shell above: export FLASHBACK_ACCESS_TOKEN=dev-token FLASHBACK_BASE_URL=http://127.0.0.1:8080
                       export TF_VAR_openai_api_key=...  # any value: a write-only secret is never compared
                       %s -chdir=%s plan -var-file=%s    # No changes
+                      %s -chdir=%s destroy -var-file=%s # keys, policies, repository, LLM connection, workspace
 
 Run the demo again: it applies the base names, then renames again. Clean up with: make clean`,
 		filepath.Join(work, "terraform.tfstate"), filepath.Join(dir, "emulator.json"), filepath.Join(dir, "bin")+"/", filepath.Join(dir, "cli.tfrc"),
@@ -541,7 +563,8 @@ Run the demo again: it applies the base names, then renames again. Clean up with
 		tf, work, resourceAddress, renamedLabel,
 		tf, work,
 		tf, work,
-		workspaceID, workspaceName, workspaceID, d.opts.repoID, repoName, filepath.Join(dir, "emulator.json"),
+		filepath.Join(dir, "emulator.json"),
+		tf, work, renameFile,
 		tf, work, renameFile)
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,10 +13,10 @@ import (
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/emulator"
 )
 
-const testRepo = "demo-test-repo"
-
 // TestDemo_endToEnd runs the demo twice in one directory, as `make demo` run
-// twice does, through the real Terraform CLI.
+// twice does, through the real Terraform CLI, against an emulator that starts
+// with the organization alone. The first apply creates the whole gateway, the
+// next plan is empty, the rename is in place, and destroy leaves nothing.
 func TestDemo_endToEnd(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("runs the Terraform CLI: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH (make test does)")
@@ -26,15 +27,20 @@ func TestDemo_endToEnd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	token := "fbt_demo_test_token"
-	o := options{terraform: tf, dir: dir, repoID: testRepo, token: token}
+	o := options{terraform: tf, dir: dir, token: token}
 
 	first := runDemo(t, o)
-	// The LLM connection, two policies and three keys.
-	assertPlans(t, first, []string{"Plan: 6 to add, 0 to change, 0 to destroy.", wantPlan})
+	// The workspace, the LLM connection, the repository, two policies and
+	// three keys: everything, from an empty organization.
+	assertPlans(t, first, []string{"Plan: 8 to add, 0 to change, 0 to destroy.", wantPlan})
 	keys := storedKeys(t, dir)
 	assertKeys(t, keys)
 	assertNoSecrets(t, first, token, keys)
 	assertGateway(t, dir, first)
+	// The next plan, with the configuration as the rename left it, is empty.
+	if out := terraformAgain(t, o, "plan", "-detailed-exitcode", "-input=false", "-no-color", "-var-file="+renameFile); !strings.Contains(out, "No changes.") {
+		t.Errorf("the plan after the demo is not empty:\n%s", out)
+	}
 
 	second := runDemo(t, o)
 	// Step 1 renames the key back, step 2 renames it again: no key is
@@ -45,6 +51,69 @@ func TestDemo_endToEnd(t *testing.T) {
 	assertNoSecrets(t, second, token, again)
 	if ids(keys) != ids(again) {
 		t.Errorf("the second run changed the keys: ids %s, then %s", ids(keys), ids(again))
+	}
+
+	// terraform destroy removes everything in an order Flashback accepts
+	// (the repository before the LLM connection it serves, the workspace
+	// last), and leaves nothing in the emulator.
+	out := terraformAgain(t, o, "destroy", "-auto-approve", "-input=false", "-no-color", "-var-file="+renameFile)
+	if !strings.Contains(out, "Destroy complete! Resources: 8 destroyed.") {
+		t.Errorf("destroy did not report destroying the 8 objects:\n%s", out)
+	}
+	assertEmpty(t, dir)
+}
+
+// terraformAgain runs one Terraform command in the demo's working directory
+// after the demo, against the emulator restarted from its data file, and
+// returns its output; a non-zero exit fails the test.
+func terraformAgain(t *testing.T, o options, args ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	o.out = &out
+	d, err := newDemo(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseURL, stop, err := d.startEmulator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	d.env = d.terraformEnv(baseURL)
+	if err := d.terraformCmd(t.Context(), &out, args...); err != nil {
+		t.Fatalf("%v\noutput:\n%s", err, out.String())
+	}
+	return out.String()
+}
+
+// assertEmpty fails unless the emulator holds the organization alone: no
+// workspace, repository, LLM connection, live policy or live key.
+func assertEmpty(t *testing.T, dir string) {
+	t.Helper()
+	emu, err := emulator.New(emulator.Options{DataFile: filepath.Join(dir, "emulator.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live []string
+	for _, p := range emu.Policies() {
+		if p.DeletedAt == nil {
+			live = append(live, "policy "+p.Name)
+		}
+	}
+	for _, w := range emu.Workspaces() {
+		live = append(live, "workspace "+w.Name)
+	}
+	for _, r := range emu.Repos("") {
+		live = append(live, "repository "+r.Name)
+	}
+	for _, l := range emu.LLMs("") {
+		live = append(live, "LLM connection "+l.Name)
+	}
+	for _, k := range emu.LiveKeys("") {
+		live = append(live, "key "+k.Name)
+	}
+	if len(live) > 0 {
+		t.Errorf("after terraform destroy the emulator still holds %q", live)
 	}
 }
 
@@ -95,7 +164,11 @@ func storedKeys(t *testing.T, dir string) []emulator.Key {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return emu.LiveKeys(testRepo)
+	repos := emu.Repos("")
+	if len(repos) != 1 {
+		t.Fatalf("the emulator holds %d repositories, want the quickstart's one", len(repos))
+	}
+	return emu.LiveKeys(repos[0].ID)
 }
 
 func assertKeys(t *testing.T, keys []emulator.Key) {
@@ -129,28 +202,51 @@ func assertNoSecrets(t *testing.T, output, token string, keys []emulator.Key) {
 	}
 }
 
-// assertGateway checks what the quickstart made around the keys: the OpenAI
-// connection reached Flashback with its secret (which the state, when the CLI
-// takes write-only attributes, does not hold), and both policies exist.
+// assertGateway checks what the quickstart made around the keys, in an
+// organization that held nothing: one workspace; the OpenAI connection, which
+// reached Flashback with its secret (which the state, when the CLI takes
+// write-only attributes, does not hold); one repository in the workspace that
+// serves that connection and no other; both policies, the repository's
+// scoped to it.
 func assertGateway(t *testing.T, dir, output string) {
 	t.Helper()
 	emu, err := emulator.New(emulator.Options{DataFile: filepath.Join(dir, "emulator.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	llms := emu.LLMs(workspaceID)
-	if len(llms) != 1 || llms[0].Name != "quickstart-openai" || llms[0].Secret != openAIKey {
-		t.Errorf("LLM configurations of %s = %+v, want quickstart-openai holding the demo's OpenAI key", workspaceID, llms)
+	workspaces := emu.Workspaces()
+	if len(workspaces) != 1 || workspaces[0].Name != workspaceName {
+		t.Fatalf("workspaces = %+v, want the quickstart's one, %q", workspaces, workspaceName)
 	}
-	var policies []string
+	ws := workspaces[0].ID
+	llms := emu.LLMs("")
+	if len(llms) != 1 || llms[0].Name != "quickstart-openai" || llms[0].Secret != openAIKey || llms[0].WorkspaceID != ws {
+		t.Fatalf("LLM configurations = %+v, want quickstart-openai in workspace %s holding the demo's OpenAI key", llms, ws)
+	}
+	repos := emu.Repos("")
+	if len(repos) != 1 || repos[0].Name != repoName || repos[0].WorkspaceID != ws || repos[0].StorageType != "S3" || repos[0].Mode != "NORMAL" {
+		t.Fatalf("repositories = %+v, want %s, S3 and NORMAL, in workspace %s", repos, repoName, ws)
+	}
+	if got := repos[0].LLMIDs; !slices.Equal(got, []string{llms[0].ID}) {
+		t.Errorf("repository %s serves the LLM connections %q, want exactly the one Terraform created (%s)", repos[0].ID, got, llms[0].ID)
+	}
+	policies := map[string]emulator.Policy{}
 	for _, p := range emu.Policies() {
 		if p.DeletedAt == nil {
-			policies = append(policies, p.Name)
+			policies[p.Name] = p
 		}
 	}
-	slices.Sort(policies)
-	if want := []string{"quickstart: credentials in prompts", "quickstart: no personal data"}; !slices.Equal(policies, want) {
-		t.Errorf("policies = %q, want %q", policies, want)
+	if got, want := slices.Sorted(maps.Keys(policies)), []string{"quickstart: credentials in prompts", "quickstart: no personal data"}; !slices.Equal(got, want) {
+		t.Errorf("policies = %q, want %q", got, want)
+	}
+	if p := policies["quickstart: credentials in prompts"]; p.RepoID != repos[0].ID || p.WorkspaceID != ws {
+		t.Errorf("the repository policy is scoped to workspace %q, repository %q; want %s, %s", p.WorkspaceID, p.RepoID, ws, repos[0].ID)
+	}
+	if p := policies["quickstart: no personal data"]; p.RepoID != "" || p.WorkspaceID != "" {
+		t.Errorf("the organization-wide policy is scoped to workspace %q, repository %q; want neither", p.WorkspaceID, p.RepoID)
+	}
+	if !strings.Contains(output, "Verified: the repository serves the LLM connection this apply created") {
+		t.Error("the demo did not say that the repository serves the LLM connection")
 	}
 	state, err := os.ReadFile(filepath.Join(dir, "work", "terraform.tfstate"))
 	if err != nil {
@@ -228,6 +324,26 @@ func TestCheckRenamed(t *testing.T) {
 	for name, edit := range broken {
 		if err := checkRenamed(before, renamed(edit)); err == nil {
 			t.Errorf("%s: checkRenamed() accepted it", name)
+		}
+	}
+}
+
+func TestCheckServes(t *testing.T) {
+	if err := checkServes([]string{"llm-1"}, "llm-1"); err != nil {
+		t.Errorf("the quickstart's connection alone: %v", err)
+	}
+	for name, ids := range map[string][]string{
+		"none":      nil,
+		"another":   {"llm-2"},
+		"two":       {"llm-1", "llm-2"},
+		"no llm_id": {""},
+	} {
+		llm := "llm-1"
+		if name == "no llm_id" {
+			llm = ""
+		}
+		if err := checkServes(ids, llm); err == nil {
+			t.Errorf("%s: checkServes(%q, %q) accepted it", name, ids, llm)
 		}
 	}
 }
