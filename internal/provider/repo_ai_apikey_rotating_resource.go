@@ -94,8 +94,9 @@ func (r *repoAIAPIKeyRotatingResource) Schema(_ context.Context, _ resource.Sche
 			"`previous_secret`), renamed `<name> (retiring)` in Flashback, and keeps working until `overlap` has " +
 			"passed. The first plan after that shows an update that deletes it. Applications that read " +
 			"`secret` or `previous_secret` therefore never hold a key that no longer works, as long as they " +
-			"pick up the new secret within `overlap`. Renaming renames the current key in place; changing " +
-			"`repo_id` or `ai_type` replaces both keys; destroying deletes both.",
+			"pick up the new secret within `overlap`. With `secret_recipients`, both secrets are kept only " +
+			"encrypted for their owners, in `encrypted_secret` and `previous_encrypted_secret`. Renaming renames " +
+			"the current key in place; changing `repo_id` or `ai_type` replaces both keys; destroying deletes both.",
 		Attributes: map[string]schema.Attribute{
 			"id": computed("The current key's ID, assigned by Flashback. It changes at every rotation."),
 			"repo_id": schema.StringAttribute{

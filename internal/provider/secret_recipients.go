@@ -41,7 +41,9 @@ import (
 //     encrypted_secret is kept, with the same warning.
 //
 // secret_recipients is the same attribute on every resource that issues a
-// secret; each of its secrets is a sealedSecret.
+// secret; each of its secrets is a sealedSecret. A resource with several
+// secrets (the rotating key: the current key's and the previous key's)
+// plans each with plan, and gives one warning for them all (warn).
 
 // recipientsAttr is the attribute that lists the recipients.
 const recipientsAttr = "secret_recipients"
