@@ -177,10 +177,12 @@ func TestAccRepoAIAPIKeyRotating_secretRecipientsLifecycle(t *testing.T) {
 					rotatingSealedFor(emu, b, a, nil),
 					stateValuesCheck(func(byAddr map[string]map[string]any) error {
 						attrs := byAddr[testRotatingAddr]
-						if _, err := openSealed(attrs["encrypted_secret"].(string), a); err == nil {
+						current, _ := attrs["encrypted_secret"].(string)
+						previous, _ := attrs["previous_encrypted_secret"].(string)
+						if _, err := openSealed(current, a); err == nil {
 							return fmt.Errorf("the former recipient decrypts the new key's encrypted_secret")
 						}
-						if _, err := openSealed(attrs["previous_encrypted_secret"].(string), b); err == nil {
+						if _, err := openSealed(previous, b); err == nil {
 							return fmt.Errorf("the new recipient decrypts previous_encrypted_secret, encrypted before it was one")
 						}
 						return nil

@@ -264,7 +264,7 @@ func TestAccSecrets_rotatingEncryptedSecretsNotInStatePlanOrLogs(t *testing.T) {
 	cli.run("show create plan", "show", "-json", "create.tfplan")
 	cli.run("apply", "apply", "create.tfplan")
 	note()
-	first := stateAttributes(t, cli.path("terraform.tfstate"), env.emu.LiveKeys("")[0].ID)
+	firstID := env.emu.LiveKeys("")[0].ID
 
 	cli.write(rotatingEncryptedConfig(env, "2", identity.Recipient().String()))
 	cli.run("plan rotation", "plan", "-out=rotate.tfplan")
@@ -276,17 +276,17 @@ func TestAccSecrets_rotatingEncryptedSecretsNotInStatePlanOrLogs(t *testing.T) {
 	}
 	var current string
 	for id := range issued {
-		if id != first["id"] {
+		if id != firstID {
 			current = id
 		}
 	}
 	attrs := stateAttributes(t, cli.path("terraform.tfstate"), current)
-	if attrs["previous_id"] != first["id"] || attrs["secret"] != nil || attrs["previous_secret"] != nil {
+	if attrs["previous_id"] != firstID || attrs["secret"] != nil || attrs["previous_secret"] != nil {
 		t.Errorf("after the rotation the state holds previous_id %v, secret %v, previous_secret %v; want %v and null secrets",
-			attrs["previous_id"], attrs["secret"] != nil, attrs["previous_secret"] != nil, first["id"])
+			attrs["previous_id"], attrs["secret"] != nil, attrs["previous_secret"] != nil, firstID)
 	}
 	opens("encrypted_secret", current)
-	opens("previous_encrypted_secret", first["id"].(string))
+	opens("previous_encrypted_secret", firstID)
 	cli.run("plan after the rotation", "plan", "-detailed-exitcode")
 	cli.run("destroy", "destroy", "-auto-approve")
 
