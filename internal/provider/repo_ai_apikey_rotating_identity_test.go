@@ -29,6 +29,7 @@ func wantRotatingImported(k emulator.Key) map[string]any {
 		"created_at": k.CreatedAt.UTC().Format(createdAtLayout), "rotate_when": map[string]any{},
 		"overlap": nil, "secret": nil, "previous_id": nil, "previous_key": nil, "previous_secret": nil,
 		"previous_name": nil, "rotated_at": nil, "retired_ids": nil,
+		"secret_recipients": nil, "encrypted_secret": nil, "previous_encrypted_secret": nil,
 	}
 }
 

@@ -79,6 +79,9 @@ func listedRotatingKey(cfg repoAIAPIKeyListConfig, k client.AIAPIKey) (string, a
 		Key:        types.StringNull(),
 		Secret:     types.StringNull(),
 		RetiredIDs: types.ListNull(types.StringType),
+
+		SecretRecipients: types.ListNull(types.StringType),
+		EncryptedSecret:  types.StringNull(),
 	}
 	m.dropPrevious()
 	m.applyListed(k)

@@ -107,13 +107,24 @@ func (e *engine) rotationNow() time.Time {
 // changed, retires the previous key once its overlap has passed by the clock
 // of the latest refresh (checked, zero if unknown), and otherwise keeps
 // every key and what the server decided, so that a plan without changes is
-// empty.
+// empty. Each secret is kept as secret_recipients says (sealingPlans): the
+// state's, encrypted in place when recipients are set on a plain secret,
+// before a rotation moves the current one to previous; a rotation's new
+// key's, for the recipients configured.
 func planUpdate(state, plan rotatingKeyModel, checked time.Time) (rotatingKeyModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
+	cur, prev, sealingWarning := sealingPlans(state, plan)
+	sealed := state
+	sealed.Secret, sealed.EncryptedSecret = cur.secret, cur.encrypted
+	if state.hasPrevious() {
+		sealed.PreviousSecret, sealed.PreviousEncryptedSecret = prev.secret, prev.encrypted
+	}
 	p := plan
-	p.ID, p.Key, p.Secret, p.CreatedAt = state.ID, state.Key, state.Secret, state.CreatedAt
-	p.PreviousID, p.PreviousKey, p.PreviousSecret = state.PreviousID, state.PreviousKey, state.PreviousSecret
-	p.PreviousName, p.RotatedAt = state.PreviousName, state.RotatedAt
+	p.ID, p.Key, p.Secret, p.EncryptedSecret, p.CreatedAt = sealed.ID, sealed.Key, sealed.Secret, sealed.EncryptedSecret,
+		sealed.CreatedAt
+	p.PreviousID, p.PreviousKey, p.PreviousSecret = sealed.PreviousID, sealed.PreviousKey, sealed.PreviousSecret
+	p.PreviousEncryptedSecret = sealed.PreviousEncryptedSecret
+	p.PreviousName, p.RotatedAt = sealed.PreviousName, sealed.RotatedAt
 	p.RetiredIDs = types.ListNull(types.StringType)
 	if retired := idsOf(state.RetiredIDs); len(retired) > 0 {
 		diags.AddWarning("Retired AI API keys are deleted in this apply", fmt.Sprintf(
@@ -128,10 +139,14 @@ func planUpdate(state, plan rotatingKeyModel, checked time.Time) (rotatingKeyMod
 		if state.hasPrevious() {
 			diags.Append(previousDeletedByRotation(state, end, hasEnd, expired))
 		}
-		p.ID, p.Key, p.Secret, p.CreatedAt = types.StringUnknown(), types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
-		p.takePrevious(state)
+		fresh := secretSealing{recipients: plan.SecretRecipients, priorRecipients: state.SecretRecipients, fresh: true}.plan()
+		p.ID, p.Key, p.CreatedAt = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
+		p.Secret, p.EncryptedSecret = fresh.secret, fresh.encrypted
+		p.takePrevious(sealed)
 		p.PreviousName = retiringNameOf(plan.Name)
 		p.RotatedAt = types.StringUnknown()
+		// The new key follows secret_recipients, and the one it replaces retires.
+		sealingWarning = nil
 	case expired:
 		diags.AddWarning("Previous AI API key retires in this apply", fmt.Sprintf(
 			"The previous key %s of this %s (repo %s), rotated out at %s, retired at %s, when its overlap of %s "+
@@ -144,6 +159,7 @@ func planUpdate(state, plan rotatingKeyModel, checked time.Time) (rotatingKeyMod
 		// A rename that failed, or one made in the console, is made again.
 		p.PreviousName = retiringNameOf(state.PreviousName)
 	}
+	diags.Append(sealingWarning...)
 	return p, diags
 }
 
@@ -223,6 +239,11 @@ func retiringNameOf(name types.String) types.String {
 func (r *repoAIAPIKeyRotatingResource) rotate(ctx context.Context, reqPrivate privateGetter, respPrivate privateSetter,
 	state, plan rotatingKeyModel) (next rotatingKeyModel, rotated bool, diags diag.Diagnostics) {
 	repoID, oldID := state.RepoID.ValueString(), state.ID.ValueString()
+	// Parsed before anything is sent, so that recipients that cannot be used never cost a key.
+	recipients, recipientDiags := parseSecretRecipients(plan.SecretRecipients)
+	if diags.Append(recipientDiags...); recipientDiags.HasError() {
+		return state, false, diags
+	}
 	diags.Append(r.sweep(ctx, state, "")...)
 	created, createDiags := r.createForRotation(ctx, repoID, oldID, plan.AIType.ValueString())
 	diags.Append(createDiags...)
@@ -246,7 +267,11 @@ func (r *repoAIAPIKeyRotatingResource) rotate(ctx context.Context, reqPrivate pr
 	next.takePrevious(state)
 	next.PreviousName = state.Name
 	next.RotatedAt = types.StringValue(r.data.engine.rotationNow().UTC().Format(createdAtLayout))
-	next.setCurrent(created)
+	if err := next.setCurrent(created, recipients); err != nil {
+		diags.Append(secretNotKept(aiAPIKeyRef(repoID, created.ID).String(), err, fmt.Sprintf(
+			"the key is the current key all the same, and no one has its secret, while key %s keeps working as the "+
+				"previous key. Change rotate_when to rotate again.", oldID)))
+	}
 	next.Name = types.StringValue(rotationName(oldID))
 	next.RotateWhen, next.Overlap = plan.RotateWhen, plan.Overlap
 	retiring := idsOf(state.RetiredIDs)

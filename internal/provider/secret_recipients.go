@@ -41,7 +41,9 @@ import (
 //     encrypted_secret is kept, with the same warning.
 //
 // secret_recipients is the same attribute on every resource that issues a
-// secret; each of its secrets is a sealedSecret.
+// secret; each of its secrets is a sealedSecret. A resource with several
+// secrets (the rotating key: the current key's and the previous key's)
+// plans each with plan, and gives one warning for them all (warn).
 
 // recipientsAttr is the attribute that lists the recipients.
 const recipientsAttr = "secret_recipients"
@@ -266,16 +268,31 @@ func (r secretRecipients) seal(secret string) (string, error) {
 // left for the caller to report: the object exists, and the state must
 // record it (Terraform then taints it, and the next apply replaces it).
 func (r secretRecipients) keep(secret, subject string) (plain, encrypted types.String, diags diag.Diagnostics) {
+	plain, encrypted, err := r.keepNew(secret)
+	if err != nil {
+		diags.Append(secretNotKept(subject, err, "Terraform keeps the object, marked tainted, and the next apply "+
+			"replaces it with one whose secret is encrypted."))
+	}
+	return plain, encrypted, diags
+}
+
+// secretNotKept is the error of a new secret that could not be encrypted;
+// then says what becomes of the object that has it.
+func secretNotKept(subject string, err error, then string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Cannot encrypt the secret",
+		fmt.Sprintf("Could not encrypt the secret of %s for secret_recipients: %v. The secret is not kept, so that "+
+			"it never lies in the state in plain text; %s", subject, err, then))
+}
+
+// keepNew is keep without the message: on an error both values are null,
+// and the caller says what becomes of the object whose secret is lost.
+func (r secretRecipients) keepNew(secret string) (plain, encrypted types.String, err error) {
 	if len(r.recipients) == 0 {
 		return types.StringValue(secret), types.StringNull(), nil
 	}
 	sealed, err := r.seal(secret)
 	if err != nil {
-		diags.AddError("Cannot encrypt the secret",
-			fmt.Sprintf("Could not encrypt the secret of %s for secret_recipients: %v. The secret is not kept, so that "+
-				"it never lies in the state in plain text; Terraform keeps the object, marked tainted, and the next "+
-				"apply replaces it with one whose secret is encrypted.", subject, err))
-		return types.StringNull(), types.StringNull(), diags
+		return types.StringNull(), types.StringNull(), err
 	}
 	return types.StringNull(), types.StringValue(sealed), nil
 }
@@ -395,12 +412,21 @@ func (s secretSealing) planInto(ctx context.Context, plan *tfsdk.Plan, names sea
 	var diags diag.Diagnostics
 	diags.Append(plan.SetAttribute(ctx, path.Root(names.secret), p.secret)...)
 	diags.Append(plan.SetAttribute(ctx, path.Root(names.encrypted), p.encrypted)...)
-	if p.warning != "" {
-		fill := strings.NewReplacer("{subject}", subject, "{secret}", names.secret, "{encrypted}", names.encrypted,
-			"{rotate}", names.rotate)
-		diags.AddAttributeWarning(path.Root(recipientsAttr), fill.Replace(p.warningSummary), fill.Replace(
-			"{subject}: "+p.warning+" To have a secret for the recipients configured now, rotate it: {rotate}."))
+	diags.Append(p.warn(names, subject)...)
+	return diags
+}
+
+// warn is the plan's warning, if it has one, about subject: a resource
+// with several secrets plans each and gives one warning for them all.
+func (p sealingPlan) warn(names sealedSecret, subject string) diag.Diagnostics {
+	if p.warning == "" {
+		return nil
 	}
+	fill := strings.NewReplacer("{subject}", subject, "{secret}", names.secret, "{encrypted}", names.encrypted,
+		"{rotate}", names.rotate)
+	var diags diag.Diagnostics
+	diags.AddAttributeWarning(path.Root(recipientsAttr), fill.Replace(p.warningSummary), fill.Replace(
+		"{subject}: "+p.warning+" To have a secret for the recipients configured now, rotate it: {rotate}."))
 	return diags
 }
 

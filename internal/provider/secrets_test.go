@@ -205,6 +205,111 @@ func TestAccSecrets_encryptedSecretNotInStatePlanOrLogs(t *testing.T) {
 	}
 }
 
+// rotatingEncryptedConfig is a whole configuration of one rotating key whose
+// secrets are encrypted for recipient, with outputs of both age files.
+func rotatingEncryptedConfig(env *testEnv, rotation, recipient string) string {
+	return `
+terraform {
+  required_providers {
+    flashback = {
+      source = "flashbacknetwork/flashback"
+    }
+  }
+}
+` + env.config(fmt.Sprintf(`
+resource "flashback_repo_ai_apikey_rotating" "sealed" {
+  repo_id           = "repo-1"
+  name              = "sealed rotating"
+  ai_type           = "OPENAI"
+  overlap           = "1h"
+  rotate_when       = { rotation = %q }
+  secret_recipients = [%q]
+}
+
+output "encrypted_secret" {
+  value = flashback_repo_ai_apikey_rotating.sealed.encrypted_secret
+}
+
+output "previous_encrypted_secret" {
+  value = flashback_repo_ai_apikey_rotating.sealed.previous_encrypted_secret
+}
+`, rotation, recipient), withProviderAttr("access_token", ""))
+}
+
+// The rotating key with secret_recipients, through the real binary: neither
+// key's secret is in a state file, a plan (`terraform show -json`), an
+// output or a TRACE log, across a create and a rotation; the outputs give
+// the age files, which decrypt to the secrets the server issued for the
+// current and the previous key.
+func TestAccSecrets_rotatingEncryptedSecretsNotInStatePlanOrLogs(t *testing.T) {
+	env := newEmulatorEnv(t, nil, nil)
+	cli := newCLISession(t, env)
+	identity := ageIdentity(t)
+	issued := map[string]string{}
+	note := func() {
+		for _, k := range env.emu.LiveKeys("") {
+			issued[k.ID] = k.Secret
+		}
+	}
+	opens := func(output, id string) {
+		t.Helper()
+		sealed := strings.TrimSpace(cli.run("output "+output, "output", "-raw", output)) + "\n"
+		if got, err := openSealed(sealed, identity); err != nil || got != issued[id] {
+			t.Errorf("terraform output -raw %s does not decrypt to the secret issued for key %s: %v", output, id, err)
+		}
+	}
+
+	cli.write(rotatingEncryptedConfig(env, "1", identity.Recipient().String()))
+	cli.run("plan", "plan", "-out=create.tfplan")
+	cli.run("show create plan", "show", "-json", "create.tfplan")
+	cli.run("apply", "apply", "create.tfplan")
+	note()
+	firstID := env.emu.LiveKeys("")[0].ID
+
+	cli.write(rotatingEncryptedConfig(env, "2", identity.Recipient().String()))
+	cli.run("plan rotation", "plan", "-out=rotate.tfplan")
+	cli.run("show rotation plan", "show", "-json", "rotate.tfplan")
+	cli.run("apply rotation", "apply", "rotate.tfplan")
+	note()
+	if len(issued) != 2 || len(env.emu.LiveKeys("")) != 2 {
+		t.Fatalf("the emulator issued %d secrets and holds %d live keys, want 2 and 2", len(issued), len(env.emu.LiveKeys("")))
+	}
+	var current string
+	for id := range issued {
+		if id != firstID {
+			current = id
+		}
+	}
+	attrs := stateAttributes(t, cli.path("terraform.tfstate"), current)
+	if attrs["previous_id"] != firstID || attrs["secret"] != nil || attrs["previous_secret"] != nil {
+		t.Errorf("after the rotation the state holds previous_id %v, secret %v, previous_secret %v; want %v and null secrets",
+			attrs["previous_id"], attrs["secret"] != nil, attrs["previous_secret"] != nil, firstID)
+	}
+	opens("encrypted_secret", current)
+	opens("previous_encrypted_secret", firstID)
+	cli.run("plan after the rotation", "plan", "-detailed-exitcode")
+	cli.run("destroy", "destroy", "-auto-approve")
+
+	cli.logsHold("created rotating AI API key", "rotated AI API key", "performing request")
+	leaks := map[string]string{"the access token": env.token}
+	for id, s := range issued {
+		leaks["the secret of key "+id] = s
+	}
+	cli.neverShows(leaks)
+	for _, f := range []string{"terraform.tfstate", "terraform.tfstate.backup", "create.tfplan", "rotate.tfplan"} {
+		b, err := os.ReadFile(cli.path(f))
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		for id, s := range issued {
+			if strings.Contains(string(b), s) {
+				t.Errorf("%s holds the secret of key %s", f, id)
+			}
+		}
+	}
+}
+
 // cliSession runs the provider binary built from this checkout through the
 // Terraform CLI in a working directory of its own, as Terraform runs it for
 // users, against env's emulator: every command at TF_LOG=TRACE, its output
