@@ -31,27 +31,33 @@ func newRepoAIAPIKeyListResource() list.ListResource {
 				"each key with its identity (`repo_id`, `id`) and its name as display name, so that " +
 				"`terraform query -generate-config-out=...` writes the `import` and `resource` blocks that adopt it. " +
 				"Secrets are never listed: Flashback returns a key's secret only when the key is created.",
-			Attributes: map[string]listschema.Attribute{
-				"repo_id": listschema.StringAttribute{
-					MarkdownDescription: "The ID of the repository whose keys are listed.",
-					Required:            true,
-					Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				},
-				"name": listschema.StringAttribute{
-					MarkdownDescription: "Only list the keys with exactly this name (case and spaces included). " +
-						"Names are not unique: several keys may match.",
-					Optional:   true,
-					Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-				},
-				"ai_type": listschema.StringAttribute{
-					MarkdownDescription: "Only list the keys for this AI provider: one of " + markdownList(client.AITypes()) + ".",
-					Optional:            true,
-					Validators:          []validator.String{stringvalidator.OneOf(client.AITypes()...)},
-				},
-			},
+			Attributes: keyListFilters(),
 		},
 		list:   listRepoAIAPIKeys,
 		result: listedRepoAIAPIKey,
+	}
+}
+
+// keyListFilters are the arguments of the list resources of both key
+// resources: the repository, and the same filters as the keys data source.
+func keyListFilters() map[string]listschema.Attribute {
+	return map[string]listschema.Attribute{
+		"repo_id": listschema.StringAttribute{
+			MarkdownDescription: "The ID of the repository whose keys are listed.",
+			Required:            true,
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"name": listschema.StringAttribute{
+			MarkdownDescription: "Only list the keys with exactly this name (case and spaces included). " +
+				"Names are not unique: several keys may match.",
+			Optional:   true,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"ai_type": listschema.StringAttribute{
+			MarkdownDescription: "Only list the keys for this AI provider: one of " + markdownList(client.AITypes()) + ".",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.OneOf(client.AITypes()...)},
+		},
 	}
 }
 

@@ -4,11 +4,9 @@ import (
 	"context"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/flashbacknetwork/terraform-provider-flashback/internal/client"
@@ -29,24 +27,7 @@ func newRepoAIAPIKeyRotatingListResource() list.ListResource {
 				"`id`) and its name as display name. Keys named `<name> (retiring)`, the previous keys of rotating keys, " +
 				"and the temporary keys of a create or a rotation under way are left out. Secrets are never listed: " +
 				"Flashback returns a key's secret only when the key is created.",
-			Attributes: map[string]listschema.Attribute{
-				"repo_id": listschema.StringAttribute{
-					MarkdownDescription: "The ID of the repository whose keys are listed.",
-					Required:            true,
-					Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				},
-				"name": listschema.StringAttribute{
-					MarkdownDescription: "Only list the keys with exactly this name (case and spaces included). " +
-						"Names are not unique: several keys may match.",
-					Optional:   true,
-					Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-				},
-				"ai_type": listschema.StringAttribute{
-					MarkdownDescription: "Only list the keys for this AI provider: one of " + markdownList(client.AITypes()) + ".",
-					Optional:            true,
-					Validators:          []validator.String{stringvalidator.OneOf(client.AITypes()...)},
-				},
-			},
+			Attributes: keyListFilters(),
 		},
 		list:   listAdoptableKeys,
 		result: listedRotatingKey,
