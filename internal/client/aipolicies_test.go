@@ -227,7 +227,7 @@ func TestAIPolicies_scopeKeyServesAListCache(t *testing.T) {
 
 	srv := answer(t, 200, validPolicyListBody)
 	c := newTestClient(t, srv.URL)
-	lc := NewListCache(c.AIPolicies.ListScope, func(p AIPolicy) string { return p.ID }, time.Minute)
+	lc := NewListCache(c.AIPolicies.ListScope, time.Minute)
 	for i, s := range scopes {
 		for range 2 {
 			if _, err := lc.List(context.Background(), AIPolicyScopeKey(s[0], s[1], s[2])); err != nil {

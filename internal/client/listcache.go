@@ -16,11 +16,10 @@ type ListFunc[T any] func(ctx context.Context, scope string) ([]T, error)
 // otherwise cost N lists of N objects each. Concurrent lists of one scope share
 // a single request, and a finished list answers further lists of that scope
 // for TTL. Invalidate after every write so no one reads past it; a caller that
-// needs its own write to show asks ListFresh or ListAfterCreate, which share
-// lists among writers instead of sending one per write.
+// needs its own write to show asks ListFresh, which shares lists among
+// writers instead of sending one per write.
 type ListCache[T any] struct {
 	list ListFunc[T]
-	id   func(T) string
 	ttl  time.Duration
 	now  func() time.Time
 
@@ -46,11 +45,10 @@ type listEntry[T any] struct {
 	cancel  context.CancelFunc
 }
 
-// NewListCache serves list, which lists one scope, and id, which names an
-// object of the list for ListAfterCreate. A ttl of zero still coalesces
-// concurrent lists but keeps no finished result.
-func NewListCache[T any](list ListFunc[T], id func(T) string, ttl time.Duration) *ListCache[T] {
-	return &ListCache[T]{list: list, id: id, ttl: ttl, now: time.Now,
+// NewListCache serves list, which lists one scope. A ttl of zero still
+// coalesces concurrent lists but keeps no finished result.
+func NewListCache[T any](list ListFunc[T], ttl time.Duration) *ListCache[T] {
+	return &ListCache[T]{list: list, ttl: ttl, now: time.Now,
 		entries: map[string]*listEntry[T]{}, latest: map[string]*listEntry[T]{}}
 }
 
@@ -83,43 +81,6 @@ func (c *ListCache[T]) ListFresh(ctx context.Context, scope string, notBefore ti
 	e.waiters++
 	c.mu.Unlock()
 	return c.wait(ctx, e)
-}
-
-// ListAfterCreate returns the scope's objects from a list that shows object
-// id, which the caller created with a request sent at began whose response
-// arrived at ended. A list sent after ended is returned whether or not it shows
-// the object (a server that lists new objects late may not yet). A list sent
-// between began and ended may already show it: one in flight or finished within
-// the TTL is tried first, which spares a request and part of a round trip. An
-// object's id and creation time never change, so any list that shows the
-// object is as good as a fresh one for reading them back.
-func (c *ListCache[T]) ListAfterCreate(ctx context.Context, scope, id string, began, ended time.Time) ([]T, error) {
-	c.mu.Lock()
-	e, ok := c.latest[scope]
-	if !ok || e.sent.Before(began) || !c.usable(e) {
-		c.mu.Unlock()
-		return c.ListFresh(ctx, scope, ended)
-	}
-	e.waiters++
-	c.mu.Unlock()
-
-	items, err := c.wait(ctx, e)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	if !e.sent.Before(ended) || (err == nil && c.shows(items, id)) {
-		return items, err
-	}
-	return c.ListFresh(ctx, scope, ended)
-}
-
-func (c *ListCache[T]) shows(items []T, id string) bool {
-	for i := range items {
-		if c.id(items[i]) == id {
-			return true
-		}
-	}
-	return false
 }
 
 // wait waits for e on behalf of a caller already counted in e.waiters.
@@ -195,8 +156,8 @@ func (c *ListCache[T]) forget(e *listEntry[T]) {
 }
 
 // Invalidate forgets what is known of scope, including a list in flight: the
-// next List sends a new request. ListFresh and ListAfterCreate need no
-// invalidation: their callers say which lists are recent enough.
+// next List sends a new request. ListFresh needs no invalidation: its callers
+// say which lists are recent enough.
 func (c *ListCache[T]) Invalidate(scope string) {
 	c.mu.Lock()
 	delete(c.entries, scope)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -95,7 +96,7 @@ func (c *steppedClock) Step() time.Time {
 func newSteppedCache(ttl time.Duration) (*ListCache[AIAPIKey], *stampLister, *steppedClock) {
 	s := newStampLister()
 	clk := &steppedClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	lc := NewListCache(s.List, keyID, ttl)
+	lc := NewListCache(s.List, ttl)
 	lc.now = clk.Now
 	return lc, s, clk
 }
@@ -243,111 +244,6 @@ func TestListCache_listFreshWithZeroTTLOnlySharesListsInFlight(t *testing.T) {
 	wantIDs(t, result(t, c), "k")
 }
 
-func TestListCache_listAfterCreateJoinsAListInFlightThatShowsTheKey(t *testing.T) {
-	lc, s, clk := newSteppedCache(time.Hour)
-	ctx := context.Background()
-
-	began := clk.Step()
-	other := async(func() ([]AIAPIKey, error) { return lc.ListFresh(ctx, "r1", began) })
-	call := s.started(t) // sent while our create was on its way
-	ended := clk.Step()
-
-	mine := async(func() ([]AIAPIKey, error) { return lc.ListAfterCreate(ctx, "r1", "mine", began, ended) })
-	s.idle(t)
-	call.reply("mine", "theirs")
-	wantIDs(t, result(t, mine), "mine", "theirs")
-	wantIDs(t, result(t, other), "mine", "theirs")
-	if n := s.count.Load(); n != 1 {
-		t.Errorf("%d requests, want 1", n)
-	}
-}
-
-func TestListCache_listAfterCreateListsAgainWhenTheJoinedListMissesTheKey(t *testing.T) {
-	lc, s, clk := newSteppedCache(time.Hour)
-	ctx := context.Background()
-
-	began := clk.Step()
-	other := async(func() ([]AIAPIKey, error) { return lc.ListFresh(ctx, "r1", began) })
-	early := s.started(t)
-	ended := clk.Step()
-
-	mine := async(func() ([]AIAPIKey, error) { return lc.ListAfterCreate(ctx, "r1", "mine", began, ended) })
-	s.idle(t)
-	early.reply("theirs") // the server handled it before our create
-	wantIDs(t, result(t, other), "theirs")
-	s.started(t).reply("mine", "theirs")
-	wantIDs(t, result(t, mine), "mine", "theirs")
-}
-
-func TestListCache_listAfterCreateListsAgainWhenTheJoinedListFails(t *testing.T) {
-	lc, s, clk := newSteppedCache(time.Hour)
-	ctx := context.Background()
-
-	began := clk.Step()
-	other := async(func() ([]AIAPIKey, error) { return lc.ListFresh(ctx, "r1", began) })
-	early := s.started(t)
-	ended := clk.Step()
-
-	mine := async(func() ([]AIAPIKey, error) { return lc.ListAfterCreate(ctx, "r1", "mine", began, ended) })
-	s.idle(t)
-	early.answer <- stampAnswer{err: errors.New("boom")}
-	if r := result(t, other); r.err == nil {
-		t.Fatal("the failed list's error was not returned to its own caller")
-	}
-	s.started(t).reply("mine")
-	wantIDs(t, result(t, mine), "mine")
-}
-
-func TestListCache_listAfterCreateSkipsListsSentBeforeTheCreate(t *testing.T) {
-	lc, s, clk := newSteppedCache(time.Hour)
-	ctx := context.Background()
-
-	old := async(func() ([]AIAPIKey, error) { return lc.List(ctx, "r1") })
-	oldCall := s.started(t)
-	began := clk.Step()
-	ended := clk.Step()
-
-	// Waiting for a list sent before the create could only waste time.
-	mine := async(func() ([]AIAPIKey, error) { return lc.ListAfterCreate(ctx, "r1", "mine", began, ended) })
-	s.started(t).reply("mine")
-	wantIDs(t, result(t, mine), "mine")
-	oldCall.reply()
-	wantIDs(t, result(t, old))
-}
-
-func TestListCache_listAfterCreateTrustsAListSentAfterTheResponse(t *testing.T) {
-	lc, s, clk := newSteppedCache(time.Hour)
-	ctx := context.Background()
-
-	began := clk.Step()
-	ended := clk.Step()
-	first := async(func() ([]AIAPIKey, error) { return lc.ListAfterCreate(ctx, "r1", "mine", began, ended) })
-	// A server that lists new keys late: the caller's own retries deal with
-	// that, so the cache does not list again by itself.
-	s.started(t).reply("theirs")
-	wantIDs(t, result(t, first), "theirs")
-	s.idle(t)
-}
-
-func TestListCache_listAfterCreateCancelled(t *testing.T) {
-	lc, s, clk := newSteppedCache(time.Hour)
-	began := clk.Step()
-	other := async(func() ([]AIAPIKey, error) { return lc.ListFresh(context.Background(), "r1", began) })
-	call := s.started(t)
-	ended := clk.Step()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	mine := async(func() ([]AIAPIKey, error) { return lc.ListAfterCreate(ctx, "r1", "mine", began, ended) })
-	s.idle(t)
-	cancel()
-	if r := result(t, mine); !errors.Is(r.err, context.Canceled) {
-		t.Fatalf("cancelled ListAfterCreate = %v, %v", ids(r.keys), r.err)
-	}
-	call.reply("theirs")
-	wantIDs(t, result(t, other), "theirs")
-	s.idle(t)
-}
-
 // clockLister answers every List at once with the keys created before the
 // request reached it.
 type clockLister struct {
@@ -384,7 +280,7 @@ func (c *clockLister) create(id string) {
 func TestListCache_concurrentWritersSeeTheirWrites(t *testing.T) {
 	const writers = 200
 	f := &clockLister{created: map[string]time.Time{}}
-	lc := NewListCache(f.List, keyID, time.Minute)
+	lc := NewListCache(f.List, time.Minute)
 	ctx := context.Background()
 
 	var wg sync.WaitGroup
@@ -392,23 +288,16 @@ func TestListCache_concurrentWritersSeeTheirWrites(t *testing.T) {
 		wg.Go(func() {
 			id := fmt.Sprintf("key-%d", i)
 			repo := fmt.Sprintf("r%d", i%3)
-			began := time.Now()
 			f.create(id)
 			lc.Invalidate(repo)
 			ended := time.Now()
 
-			var keys []AIAPIKey
-			var err error
-			if i%2 == 0 {
-				keys, err = lc.ListAfterCreate(ctx, repo, id, began, ended)
-			} else {
-				keys, err = lc.ListFresh(ctx, repo, ended)
-			}
+			keys, err := lc.ListFresh(ctx, repo, ended)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			if !lc.shows(keys, id) {
+			if !slices.ContainsFunc(keys, func(k AIAPIKey) bool { return k.ID == id }) {
 				t.Errorf("writer %d got a list without its own key", i)
 			}
 			if _, err := lc.List(ctx, repo); err != nil {

@@ -88,8 +88,6 @@ func (f *fakeLister) noMoreCalls(t *testing.T) {
 	}
 }
 
-func keyID(k AIAPIKey) string { return k.ID }
-
 type fakeClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -109,7 +107,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func newCacheWithClock(list ListFunc[AIAPIKey], ttl time.Duration) (*ListCache[AIAPIKey], *fakeClock) {
 	clk := &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	lc := NewListCache(list, keyID, ttl)
+	lc := NewListCache(list, ttl)
 	lc.now = clk.Now
 	return lc, clk
 }
@@ -186,7 +184,7 @@ func listFromCache(t *testing.T, f *fakeLister, lc *ListCache[AIAPIKey], repoID 
 func TestListCache_concurrentListsShareOneRequest(t *testing.T) {
 	const callers = 50
 	f := newFakeLister(true)
-	lc := NewListCache(f.List, keyID, time.Minute)
+	lc := NewListCache(f.List, time.Minute)
 
 	start := make(chan struct{})
 	results := make(chan listResult, callers)
@@ -227,7 +225,7 @@ func TestListCache_concurrentListsShareOneRequest(t *testing.T) {
 
 func TestListCache_differentReposDoNotShare(t *testing.T) {
 	f := newFakeLister(true)
-	lc := NewListCache(f.List, keyID, time.Minute)
+	lc := NewListCache(f.List, time.Minute)
 	r1 := listAsync(context.Background(), lc, "r1")
 	c1 := f.next(t)
 	r2 := listAsync(context.Background(), lc, "r2")
@@ -514,7 +512,7 @@ func TestListCache_cancelledContextBeforeListing(t *testing.T) {
 func TestListCache_withRealClient(t *testing.T) {
 	srv := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeBody(w, 200, validListBody) })
 	c := newTestClient(t, srv.URL)
-	lc := NewListCache(c.AIAPIKeys.List, keyID, time.Minute)
+	lc := NewListCache(c.AIAPIKeys.List, time.Minute)
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
@@ -531,7 +529,7 @@ func TestListCache_withRealClient(t *testing.T) {
 }
 
 // The cache serves any collection: here AI LLM configurations, keyed by
-// workspace, read back after a create by their own ID.
+// workspace, listed afresh after a write.
 func TestListCache_servesAnyCollection(t *testing.T) {
 	t.Parallel()
 	srv := newGatewayServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
@@ -539,7 +537,7 @@ func TestListCache_servesAnyCollection(t *testing.T) {
 		writeBody(w, 200, `{"success":true,"aiLlms":[{"id":"`+ws+`-llm","name":"n","aiType":"OPENAI","workspaceId":"`+ws+`"}]}`)
 	})
 	c := newTestClient(t, srv.URL)
-	lc := NewListCache(c.AILLMs.List, func(l AILLM) string { return l.ID }, time.Minute)
+	lc := NewListCache(c.AILLMs.List, time.Minute)
 	var wg sync.WaitGroup
 	for _, ws := range []string{"ws-1", "ws-2"} {
 		for range 10 {
@@ -555,11 +553,11 @@ func TestListCache_servesAnyCollection(t *testing.T) {
 	if n := srv.count(); n != 2 {
 		t.Errorf("%d lists for 2 workspaces, want 2", n)
 	}
-	// The cached list of ws-1 was sent before this create began, so it is not
-	// trusted; the new list shows the configuration by its ID.
-	began := time.Now()
-	llms, err := lc.ListAfterCreate(context.Background(), "ws-1", "ws-1-llm", began, time.Now())
+	// The cached list of ws-1 was sent before this write, so it is not
+	// trusted: a new list is sent.
+	wrote := time.Now()
+	llms, err := lc.ListFresh(context.Background(), "ws-1", wrote)
 	if err != nil || len(llms) != 1 || srv.count() != 3 {
-		t.Errorf("ListAfterCreate = %+v, %v after %d lists, want a third list", llms, err, srv.count())
+		t.Errorf("ListFresh = %+v, %v after %d lists, want a third list", llms, err, srv.count())
 	}
 }

@@ -292,7 +292,7 @@ func TestRepos_listWorkspaceIsAListFunc(t *testing.T) {
 	t.Parallel()
 	srv := answer(t, 200, validRepoListBody)
 	c := newTestClient(t, srv.URL)
-	cache := NewListCache(c.Repos.ListWorkspace, func(r Repo) string { return r.ID }, time.Minute)
+	cache := NewListCache(c.Repos.ListWorkspace, time.Minute)
 	for range 2 {
 		if repos, err := cache.List(context.Background(), "ws-1"); err != nil || len(repos) != 2 {
 			t.Fatalf("List = %+v, %v", repos, err)

@@ -403,7 +403,7 @@ func newLLMCollection(c *client.Client, ttl time.Duration, e *engine) *collectio
 		kind:         aiLLMKind,
 		resourceType: "flashback_ai_llm",
 		repeat:       repeatAsSent,
-		lists:        client.NewListCache(c.AILLMs.List, llmID, ttl),
+		lists:        client.NewListCache(c.AILLMs.List, ttl),
 		id:           llmID,
 		name:         func(l client.AILLM) string { return l.Name },
 		createdAt:    func(l client.AILLM) string { return l.CreatedAt },

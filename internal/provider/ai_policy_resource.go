@@ -435,7 +435,7 @@ func newPolicyCollection(c *client.Client, ttl time.Duration, e *engine) *collec
 		kind:         aiPolicyKind,
 		resourceType: "flashback_ai_policy",
 		repeat:       neverRepeat,
-		lists:        client.NewListCache(c.AIPolicies.ListScope, policyID, ttl),
+		lists:        client.NewListCache(c.AIPolicies.ListScope, ttl),
 		id:           policyID,
 		name:         func(p client.AIPolicy) string { return p.Name },
 		createdAt:    func(p client.AIPolicy) string { return p.CreatedAt },

@@ -102,7 +102,7 @@ func newProviderData(c *client.Client, token string, maxRetries int, ttl time.Du
 		policies: newPolicyCollection(c, ttl, e),
 
 		workspaces: newWorkspaceCollection(c, ttl, e),
-		buckets:    client.NewListCache(c.Buckets.List, func(b client.Bucket) string { return b.ID }, ttl),
+		buckets:    client.NewListCache(c.Buckets.List, ttl),
 		repos:      newRepoCollection(c, ttl, e),
 	}
 }

@@ -393,7 +393,7 @@ func newKeyCollection(c *client.Client, ttl time.Duration, e *engine) *collectio
 		kind:         aiAPIKeyKind,
 		resourceType: "flashback_repo_ai_apikey",
 		repeat:       repeatUnderTemporaryName,
-		lists:        client.NewListCache(c.AIAPIKeys.List, keyID, ttl),
+		lists:        client.NewListCache(c.AIAPIKeys.List, ttl),
 		id:           keyID,
 		name:         func(k client.AIAPIKey) string { return k.Name },
 		createdAt:    func(k client.AIAPIKey) string { return k.CreatedAt },

@@ -540,7 +540,7 @@ func newRepoCollection(c *client.Client, ttl time.Duration, e *engine) *collecti
 		kind:         repoKind,
 		resourceType: "flashback_repo",
 		repeat:       repeatAsSent,
-		lists:        client.NewListCache(c.Repos.ListWorkspace, repoIDOf, ttl),
+		lists:        client.NewListCache(c.Repos.ListWorkspace, ttl),
 		id:           repoIDOf,
 		name:         func(r client.Repo) string { return r.Name },
 		createdAt:    func(r client.Repo) string { return r.CreatedAt },

@@ -274,7 +274,7 @@ func newWorkspaceCollection(c *client.Client, ttl time.Duration, e *engine) *col
 		kind:          workspaceKind,
 		resourceType:  "flashback_workspace",
 		repeat:        neverRepeat,
-		lists:         client.NewListCache(list, workspaceID, ttl),
+		lists:         client.NewListCache(list, ttl),
 		id:            workspaceID,
 		name:          func(w client.Workspace) string { return w.Name },
 		importID:      func(_ string, w client.Workspace) string { return w.ID },
